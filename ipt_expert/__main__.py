@@ -1,0 +1,5 @@
+"""`python -m ipt_expert` runs the same CLI as `ipt-expert`."""
+from .cli import main
+
+if __name__ == "__main__":
+    main()

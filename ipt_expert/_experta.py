@@ -1,0 +1,73 @@
+"""The one door to experta: every experta import in ipt-expert goes through here.
+
+Three things have to happen before experta can be used safely, so they live in
+one place that is easy to test and easy to delete once experta is fixed:
+
+1. **Python 3.10+ import fix.** experta 1.9.4 (its final release) pins
+   ``frozendict==1.2``, and frozendict 1.2 subclasses ``collections.Mapping``,
+   which Python 3.10 removed (it lives in ``collections.abc``).  pip refuses a
+   newer frozendict beside experta, and vendoring experta is not an option, so
+   we restore the old alias before experta (and with it frozendict) is first
+   imported.  That is the only removed stdlib API either package touches.
+
+2. **Logging.** ``import experta`` calls ``logging.basicConfig()``, which adds
+   a handler to the root logger and makes the application's own
+   ``basicConfig()`` a silent no-op.  We remove exactly the handlers that the
+   import added, so the user's logging is as it was.
+
+3. **Determinism.** experta breaks ties between activations of equal salience
+   with ``hash()`` of rule objects, some of which depend on ``id()``, so two
+   runs of the same case can fire rules in different orders.  The strategy
+   below orders the agenda by a total order (salience, matched fact ids, rule
+   name); together with facts declared in a canonical order, every run fires
+   the same rules in the same order.
+"""
+from __future__ import annotations
+
+import collections
+import collections.abc
+import logging
+
+if not hasattr(collections, "Mapping"):  # Python >= 3.10
+    collections.Mapping = collections.abc.Mapping  # type: ignore[attr-defined]
+
+_root = logging.getLogger()
+_handlers_before = list(_root.handlers)
+_level_before = _root.level
+try:
+    import experta as _experta_module
+    from experta import AND, AS, EXISTS, MATCH, NOT, Fact, KnowledgeEngine, L, P, Rule, W  # noqa: F401
+    from experta.strategies import DepthStrategy
+finally:
+    # Undo experta's logging.basicConfig(): drop only what the import added.
+    for _handler in list(_root.handlers):
+        if _handler not in _handlers_before:
+            _root.removeHandler(_handler)
+    _root.setLevel(_level_before)
+
+EXPERTA_VERSION = _experta_module.__version__
+
+
+class TotalOrderStrategy(DepthStrategy):
+    """Depth-first conflict resolution with a total order on activations.
+
+    The key is (salience, matched fact ids in descending order, rule name):
+    every part is a plain value, so the order never depends on ``hash()`` or
+    ``id()``.  Rule names are unique in a compiled rule base.
+    """
+
+    def get_key(self, activation):  # noqa: D102 - experta's hook
+        fact_ids = sorted((f["__factid__"] for f in activation.facts), reverse=True)
+        return (activation.rule.salience, fact_ids, activation.rule.__name__)
+
+
+class DeterministicEngine(KnowledgeEngine):
+    """A KnowledgeEngine whose firing order is the same on every run."""
+
+    __strategy__ = TotalOrderStrategy
+
+
+__all__ = [
+    "AND", "AS", "EXISTS", "MATCH", "NOT", "Fact", "KnowledgeEngine", "L", "P", "Rule", "W",
+    "DeterministicEngine", "TotalOrderStrategy", "EXPERTA_VERSION",
+]

@@ -1,0 +1,122 @@
+"""Loading a case (an interpersonal inventory) or a vignette, validated.
+
+A case is checked against ``schemas/case.schema.json`` and then for what a
+schema cannot say (every person an event names is in the inventory; role
+labels are unique) before any fact reaches the engine.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import CaseError, did_you_mean
+from .validation import validate
+from .yamlio import Document, load_document, parse_document
+
+AREAS = ("grief", "role_dispute", "role_transition", "interpersonal_deficits")
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    """What a vignette's author holds to be the right formulation."""
+
+    primary: str
+    acceptable: tuple[str, ...] = ()
+    not_first: tuple[str, ...] = ()
+    focus: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    traps: tuple[str, ...] = ()
+    rationale: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validated case; ``data`` is the file's content as written."""
+
+    id: str
+    source: str
+    data: dict = field(repr=False)
+    title: str = ""
+    narrative: str | None = None
+    answer_key: AnswerKey | None = None
+
+    @property
+    def is_vignette(self) -> bool:
+        return self.answer_key is not None
+
+
+def load_case(path: str) -> Case:
+    """Read, parse and validate a case or vignette file ('-' reads standard input)."""
+    return case_from_document(load_document(path, what="case file", error=CaseError))
+
+
+def parse_case(text: str, source: str = "<text>") -> Case:
+    """Validate a case given as YAML or JSON text."""
+    return case_from_document(parse_document(text, source, what="case file", error=CaseError))
+
+
+def case_from_data(data: Any, source: str = "<data>") -> Case:
+    """Validate a case given as already-parsed data (no line numbers)."""
+    return case_from_document(Document(data=data, source=source))
+
+
+def case_from_document(document: Document) -> Case:
+    data = document.data
+    if not isinstance(data, dict):
+        raise CaseError(f"expected a mapping of case fields at the top level, got {type(data).__name__}",
+                        source=document.source, line=document.line_of(()))
+    validate(document, "case", CaseError)
+    _check_references(document)
+    key = data.get("answer_key")
+    answer_key = None
+    if key is not None:
+        answer_key = AnswerKey(
+            primary=key["primary"],
+            acceptable=tuple(key.get("acceptable", ())),
+            not_first=tuple(key.get("not_first", ())),
+            focus=tuple(key.get("focus", ())) or (key["primary"],),
+            flags=tuple(key.get("flags", ())),
+            traps=tuple(key.get("traps", ())),
+            rationale=key.get("rationale", ""),
+            source=key.get("source", ""),
+        )
+        if answer_key.primary != answer_key.focus[0]:
+            raise CaseError(f"the first area of the focus ('{answer_key.focus[0]}') must be the primary area "
+                            f"('{answer_key.primary}')", source=document.source,
+                            line=document.line_of(("answer_key", "focus")), field="answer_key.focus")
+    return Case(id=data["id"], source=document.source, data=data, title=data.get("title", ""),
+                narrative=data.get("narrative"), answer_key=answer_key)
+
+
+def _check_references(document: Document) -> None:
+    data = document.data
+    persons = data.get("persons", [])
+    seen: dict[str, int] = {}
+    for index, person in enumerate(persons):
+        label = person["id"]
+        if label in seen:
+            raise CaseError(f"role label '{label}' is used twice (also persons[{seen[label]}]); "
+                            "make labels unique, e.g. 'older sister' and 'younger sister'",
+                            source=document.source, line=document.line_of(("persons", index, "id")),
+                            field=f"persons[{index}].id")
+        seen[label] = index
+    event_ids: dict[str, int] = {}
+    for index, event in enumerate(data.get("events", [])):
+        if "person" in event and event["person"] not in seen:
+            raise CaseError(
+                f"'{event['person']}' is not a person in the inventory{did_you_mean(event['person'], seen)}; "
+                "add it to persons or correct the label",
+                source=document.source, line=document.line_of(("events", index, "person")),
+                field=f"events[{index}].person")
+        if "id" in event:
+            if event["id"] in event_ids:
+                raise CaseError(f"event id '{event['id']}' is used twice (also events[{event_ids[event['id']]}])",
+                                source=document.source, line=document.line_of(("events", index, "id")),
+                                field=f"events[{index}].id")
+            event_ids[event["id"]] = index
+    trigger = data.get("substance_use", {}).get("trigger_person")
+    if trigger is not None and trigger not in seen:
+        raise CaseError(f"'{trigger}' is not a person in the inventory{did_you_mean(trigger, seen)}",
+                        source=document.source, line=document.line_of(("substance_use", "trigger_person")),
+                        field="substance_use.trigger_person")

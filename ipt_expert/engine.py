@@ -1,0 +1,191 @@
+"""Running a case's facts through the knowledge base with experta.
+
+The checked rule specs (``rulebase``) become experta rules here: each pattern
+becomes a fact pattern with field constraints, variables become experta
+variables (so shared variables join facts), ``not``/``exists`` become
+``NOT``/``EXISTS``.  Rule actions only record that the rule fired and with
+which facts; they never add or retract facts, so no rule can block another
+and the result does not depend on firing order.  Sentences are rendered
+after the run, from the recorded matches.
+
+One compiled engine serves every case of a process: ``reset()`` between cases
+is far cheaper than building the Rete network again, and experta's global
+predicate caches grow each time rules are rebuilt.  Engines are not shared
+between threads (experta is not thread-safe); batch work uses processes.
+"""
+from __future__ import annotations
+
+import functools
+import operator
+from dataclasses import dataclass
+
+from . import _experta as ex
+from .case import Case
+from .facts import case_facts
+from .rulebase import FieldTest, Group, KnowledgeBase, Pattern, RuleSpec
+from .vocabulary import fact_types
+
+FACT_CLASSES = {
+    name: type(name.capitalize(), (ex.Fact,), {"__doc__": spec.description})
+    for name, spec in fact_types().items()
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule firing on one combination of facts."""
+
+    rule: str
+    kind: str
+    text: str
+    source: str
+    basis: str
+    facts: tuple            # refs of the matched facts, e.g. ('events[death-mother]', 'persons[mother]')
+    area: str | None = None
+    direction: str = "for"
+    weight: float = 0.0
+    severity: str | None = None
+    flag: str | None = None
+    field: str | None = None
+
+
+# -- field constraints: module-level functions, bound with functools.partial
+#    (not lambdas in a loop, whose variables bind late)
+
+def _same(expected, value) -> bool:
+    if isinstance(expected, bool) or isinstance(value, bool):
+        return expected is value
+    return expected == value
+
+
+def _one_of(options, value) -> bool:
+    return any(_same(option, value) for option in options)
+
+
+def _none_of(options, value) -> bool:
+    return not _one_of(options, value)
+
+
+def _compare(op, bound, value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and op(value, bound)
+
+
+def _is_known(value) -> bool:
+    return value != "unknown"
+
+
+_COMPARATORS = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
+
+
+def _constraint(test: FieldTest):
+    if test.op == "eq":
+        if isinstance(test.value, str):
+            return ex.L(test.value)
+        return ex.P(functools.partial(_same, test.value))
+    if test.op == "in":
+        return ex.P(functools.partial(_one_of, test.value))
+    if test.op == "not_in":
+        return ex.P(functools.partial(_none_of, test.value))
+    if test.op in _COMPARATORS:
+        return ex.P(functools.partial(_compare, _COMPARATORS[test.op], test.value))
+    if test.op == "known":
+        return ex.P(_is_known)
+    if test.op == "unknown":
+        return ex.L("unknown")
+    if test.op == "var":
+        return ex.W(test.value)
+    if test.op == "not_var":
+        return ~ex.W(test.value)
+    raise ValueError(f"unknown test {test.op}")
+
+
+def _pattern(pattern: Pattern):
+    by_field: dict = {}
+    for test in pattern.tests:
+        by_field.setdefault(test.field, []).append(_constraint(test))
+    fields = {name: functools.reduce(operator.and_, constraints) for name, constraints in by_field.items()}
+    fact = FACT_CLASSES[pattern.fact_type](**fields)
+    return pattern.name << fact if pattern.name else fact
+
+
+def _condition(item):
+    if isinstance(item, Pattern):
+        return _pattern(item)
+    parts = [_condition(sub) for sub in item.items]
+    inner = parts[0] if len(parts) == 1 else ex.AND(*parts)
+    return ex.NOT(inner) if item.kind == "not" else ex.EXISTS(inner)
+
+
+def _action(rule_id: str):
+    def fire(engine, **context):
+        engine.fired.append((rule_id, context))
+    # Named before it is wrapped: experta keeps the name it sees at wrap time.
+    fire.__name__ = fire.__qualname__ = rule_id
+    return fire
+
+
+def compile_rule(spec: RuleSpec):
+    """An experta Rule for one checked rule spec."""
+    conditions = [_condition(item) for item in spec.when]
+    if spec.school:
+        conditions.insert(0, FACT_CLASSES["options"](grief_school=spec.school))
+    return ex.Rule(*conditions)(_action(spec.id))
+
+
+class Reasoner:
+    """A compiled knowledge base: give it cases, get findings."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.specs = {spec.id: spec for spec in kb.rules}
+        members = {spec.id: compile_rule(spec) for spec in kb.rules}
+        self._engine_class = type("CompiledKnowledgeBase", (ex.DeterministicEngine,), members)
+        self._engine = None
+
+    def _fresh_engine(self):
+        if self._engine is None:
+            self._engine = self._engine_class()
+        engine = self._engine
+        engine.reset()
+        engine.fired = []
+        return engine
+
+    def findings(self, case: Case, grief_school: str = "strict") -> list:
+        """Every rule firing on the case, in a canonical order."""
+        engine = self._fresh_engine()
+        declared = [FACT_CLASSES[f.type](**dict(f.fields)) for f in case_facts(case, grief_school)]
+        engine.declare(*declared)
+        engine.run()
+        fired, engine.fired = engine.fired, []
+        results = sorted((self._finding(self.specs[rule_id], context) for rule_id, context in fired),
+                         key=lambda f: (f.rule, f.facts, f.text))
+        # A rule that matches the same facts twice (a symmetric join: the spouse
+        # and the mother, the mother and the spouse) is one piece of evidence.
+        unique = {}
+        for finding in results:
+            unique.setdefault((finding.rule, finding.facts), finding)
+        return list(unique.values())
+
+    @staticmethod
+    def _finding(spec: RuleSpec, context: dict) -> Finding:
+        values = {}
+        refs = set()
+        for key, value in context.items():
+            if isinstance(value, ex.Fact):
+                values[key] = {k: v for k, v in value.items() if not str(k).startswith("__")}
+                refs.add(value["ref"])
+            else:
+                values[key] = value
+        text, target = spec.render(values)
+        return Finding(rule=spec.id, kind=spec.kind, text=text, source=spec.source, basis=spec.basis,
+                       facts=tuple(sorted(refs)), area=spec.area, direction=spec.direction,
+                       weight=spec.weight, severity=spec.severity, flag=spec.flag, field=target)
+
+
+def reasoner_for(kb: KnowledgeBase) -> Reasoner:
+    """The compiled reasoner of a knowledge base, built once per process."""
+    reasoner = getattr(kb, "_reasoner", None)
+    if reasoner is None:
+        reasoner = Reasoner(kb)
+        kb._reasoner = reasoner
+    return reasoner

@@ -1,0 +1,87 @@
+"""Errors a user can act on, each with a location and an exit status.
+
+Every error the tool raises for bad input is an ``IptExpertError``: it names
+the file, the line when the parser knows it, the field path, and what was
+expected.  The CLI prints ``str(error)`` on one line and exits with
+``error.exit_code``; anything else is an internal error (a bug).
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+# Exit statuses, documented in `ipt-expert --help`.
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2          # click's own status for bad arguments
+EXIT_INPUT = 3          # a case, vignette or answer file is malformed
+EXIT_KNOWLEDGE_BASE = 4  # a rule file, policy or template is malformed
+EXIT_OUTPUT = 5         # the report could not be written (exists, no --force)
+
+
+class IptExpertError(Exception):
+    """An error in something the user gave us, with where it is."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, message: str, *, source: str | None = None,
+                 line: int | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.line = line
+        self.field = field
+
+    def location(self) -> str:
+        parts = []
+        if self.source:
+            parts.append(self.source if self.line is None else f"{self.source}:{self.line}")
+        if self.field:
+            parts.append(self.field)
+        return ": ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.location()
+        return f"{where}: {self.message}" if where else self.message
+
+
+class CaseError(IptExpertError):
+    """A case or vignette file is not valid."""
+
+    exit_code = EXIT_INPUT
+
+
+class KnowledgeBaseError(IptExpertError):
+    """A rule file, the policy file or a template is not valid."""
+
+    exit_code = EXIT_KNOWLEDGE_BASE
+
+
+class OutputError(IptExpertError):
+    """A report could not be written."""
+
+    exit_code = EXIT_OUTPUT
+
+
+def did_you_mean(word: object, choices: Iterable[object]) -> str:
+    """Return " (did you mean 'x'?)" for the closest choice, or ""."""
+    if not isinstance(word, str):
+        return ""
+    names = [str(c) for c in choices]
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    if not close:
+        lowered = {n.lower(): n for n in names}
+        if word.lower() in lowered:
+            close = [lowered[word.lower()]]
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def field_path(parts: Iterable[object]) -> str:
+    """Render ('persons', 0, 'closeness') as 'persons[0].closeness'."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out

@@ -1,0 +1,151 @@
+"""From findings to a formulation: ranking, focus, flags, missing information.
+
+Everything clinical here comes from the knowledge base: the evidence and its
+weights, the flags and their severity, the questions, the notes, the area
+order for exact ties and the focus thresholds (``rules/policy.yaml``).  This
+module only combines and orders.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import __version__
+from .case import AREAS, Case
+from .engine import Finding, reasoner_for
+from .rulebase import KnowledgeBase, Policy
+from .scoring import Certainty, combine
+
+DISCLAIMER = ("ipt-expert is a decision aid for clinicians trained in interpersonal psychotherapy. "
+              "It does not diagnose, and its ranking is a starting point for clinical judgement, "
+              "to be checked against the inventory and agreed with the patient.")
+STOP_TEXT = ("A safety concern comes first: address it before any IPT formulation. "
+             "The ranking below is provisional.")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    area: str
+    name: str
+    rank: int
+    certainty: Certainty
+    evidence: tuple      # Findings for the area, strongest first
+    against: tuple       # Findings against the area, strongest first
+
+    @property
+    def score(self) -> float:
+        return self.certainty.score
+
+
+@dataclass
+class Formulation:
+    case: Case
+    grief_school: str
+    candidates: list
+    focus: list
+    flags: list          # dicts: id, severity, text, source, facts
+    missing: list        # dicts: field, question, rule
+    notes: list          # dicts: rule, text, source
+    policy: Policy
+    rules_dir: str
+    findings: list = field(repr=False, default_factory=list)
+
+    @property
+    def provisional(self) -> bool:
+        return any(flag["severity"] == "stop" for flag in self.flags)
+
+    def candidate(self, area: str) -> Candidate:
+        return next(c for c in self.candidates if c.area == area)
+
+    def to_dict(self) -> dict:
+        """The JSON contract (documented in ipt_expert/schemas/formulation.schema.json)."""
+        def evidence(f: Finding) -> dict:
+            return {"rule": f.rule, "weight": f.weight, "text": f.text, "source": f.source,
+                    "basis": f.basis, "facts": list(f.facts)}
+
+        return {
+            "tool": "ipt-expert",
+            "version": __version__,
+            "disclaimer": DISCLAIMER,
+            "case": self.case.id,
+            "title": self.case.title,
+            "grief_school": self.grief_school,
+            "provisional": self.provisional,
+            "focus": list(self.focus),
+            "candidates": [
+                {"area": c.area, "name": c.name, "rank": c.rank, "score": round(c.score, 3),
+                 "certainty": round(c.certainty.factor, 3), "belief": round(c.certainty.belief, 3),
+                 "disbelief": round(c.certainty.disbelief, 3),
+                 "evidence": [evidence(f) for f in c.evidence],
+                 "against": [evidence(f) for f in c.against]}
+                for c in self.candidates
+            ],
+            "flags": [dict(flag) for flag in self.flags],
+            "missing": [dict(item) for item in self.missing],
+            "notes": [dict(note) for note in self.notes],
+        }
+
+
+def _strongest_first(findings) -> tuple:
+    return tuple(sorted(findings, key=lambda f: (-f.weight, f.rule, f.facts)))
+
+
+def rank(findings: list, policy: Policy) -> list:
+    """All four areas, best first: by certainty factor, then by the policy's area order."""
+    order = [a.id for a in policy.areas]
+    unranked = []
+    for area in AREAS:
+        pro = [f for f in findings if f.kind == "evidence" and f.area == area and f.direction == "for"]
+        con = [f for f in findings if f.kind == "evidence" and f.area == area and f.direction == "against"]
+        unranked.append((area, combine([f.weight for f in pro], [f.weight for f in con]),
+                         _strongest_first(pro), _strongest_first(con)))
+    unranked.sort(key=lambda item: (-round(item[1].factor, 9), order.index(item[0])))
+    return [Candidate(area=area, name=policy.area(area).name, rank=index + 1, certainty=certainty,
+                      evidence=pro, against=con)
+            for index, (area, certainty, pro, con) in enumerate(unranked)]
+
+
+def choose_focus(candidates: list, policy: Policy) -> list:
+    """One area; a second only when it is strong and close to the first (Guide 2018: one, at most two)."""
+    first, second = candidates[0], candidates[1]
+    focus = [first.area]
+    if (second.score >= policy.second_area_min_score
+            and first.score - second.score <= policy.second_area_max_gap):
+        focus.append(second.area)
+    return focus
+
+
+def _flags(findings: list) -> list:
+    by_id: dict = {}
+    for f in findings:
+        if f.kind != "flag":
+            continue
+        entry = by_id.setdefault(f.flag, {"id": f.flag, "severity": f.severity, "text": f.text,
+                                          "source": f.source, "rules": [], "facts": []})
+        entry["rules"] = sorted(set(entry["rules"]) | {f.rule})
+        if f.severity == "stop":
+            entry["severity"] = "stop"
+        entry["facts"] = sorted(set(entry["facts"]) | set(f.facts))
+    return sorted(by_id.values(), key=lambda e: (e["severity"] != "stop", e["id"]))
+
+
+def _missing(findings: list) -> list:
+    by_field: dict = {}
+    for f in findings:
+        if f.kind == "missing" and f.field not in by_field:
+            by_field[f.field] = {"field": f.field, "question": f.text, "rule": f.rule}
+    return [by_field[k] for k in sorted(by_field)]
+
+
+def _notes(findings: list) -> list:
+    return [{"rule": f.rule, "text": f.text, "source": f.source, "facts": list(f.facts)}
+            for f in findings if f.kind == "note"]
+
+
+def formulate(case: Case, kb: KnowledgeBase, grief_school: str = "strict") -> Formulation:
+    """Formulate one validated case with a loaded knowledge base."""
+    findings = reasoner_for(kb).findings(case, grief_school)
+    candidates = rank(findings, kb.policy)
+    return Formulation(case=case, grief_school=grief_school, candidates=candidates,
+                       focus=choose_focus(candidates, kb.policy), flags=_flags(findings),
+                       missing=_missing(findings), notes=_notes(findings), policy=kb.policy,
+                       rules_dir=kb.directory, findings=findings)

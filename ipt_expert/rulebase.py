@@ -1,0 +1,405 @@
+"""Loading the knowledge base: rule files and the formulation policy.
+
+Rule files are YAML written by clinicians.  Loading checks each file against
+``schemas/rules.schema.json``, then compiles every rule's conditions into a
+small intermediate form (``Pattern``, ``Group``, ``FieldTest``) checked
+against the fact vocabulary: an unknown fact type, field or value, a
+comparison on a field that is not a number, or a rationale sentence that
+names something the rule does not match fails here, with the file, line,
+rule id and a did-you-mean, before any case runs.  Nothing in a rule file is
+ever evaluated as code.
+
+Condition language (one item of a rule's ``when`` list):
+
+* ``{person: {closeness: inner, alive: false}, as: deceased}``: a fact of that
+  type whose fields pass every test; ``as`` names it for the rationale
+  (by default it is called by its type when the type occurs once);
+* ``{not: ITEM or [ITEMS]}``: no such facts; ``{exists: ...}``: at least one
+  (the rule fires once, however many there are).
+
+Field tests: a value (equal), a list (one of), ``$name`` (a variable: its
+first use binds it, later uses must be equal, which joins facts), or a
+mapping of operators: ``is``, ``one_of``, ``not`` (a value, a list or a
+``$variable``), ``at_most``, ``at_least``, ``less_than``, ``more_than``,
+``known: true|false``.  Number tests never match 'unknown'.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from .errors import KnowledgeBaseError, did_you_mean, field_path
+from .templating import make_environment
+from .validation import validate
+from .vocabulary import FactType, fact_types
+from .yamlio import Document, load_document
+
+POLICY_FILE = "policy.yaml"
+NUMBER_OPS = {"at_most": "le", "at_least": "ge", "less_than": "lt", "more_than": "gt"}
+OPERATORS = ("is", "one_of", "not", "known", *NUMBER_OPS)
+_VARIABLE = re.compile(r"^\$([a-z][a-z0-9_]*)$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class FieldTest:
+    field: str
+    op: str          # eq, in, ne, not_in, lt, le, gt, ge, known, unknown, var, not_var
+    value: object = None
+
+
+@dataclass(frozen=True)
+class Pattern:
+    fact_type: str
+    tests: tuple
+    name: str | None = None  # binding name, for positive patterns
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str        # "not" or "exists"
+    items: tuple
+
+
+@dataclass
+class RuleSpec:
+    id: str
+    kind: str
+    title: str
+    says: str
+    source: str
+    basis: str
+    when: tuple
+    file: str
+    line: int | None
+    area: str | None = None
+    direction: str = "for"
+    weight: float = 0.0
+    severity: str | None = None
+    flag: str | None = None
+    field_template: str | None = None
+    school: str | None = None
+    doc: str = ""
+    examples: dict = field(default_factory=dict)
+    bindings: dict = field(default_factory=dict)     # name -> fact type, for positive patterns
+    variables: dict = field(default_factory=dict)    # variable -> (fact type, field)
+    says_template: jinja2.Template | None = field(default=None, repr=False)
+    field_compiled: jinja2.Template | None = field(default=None, repr=False)
+
+    def render(self, context: dict) -> tuple[str, str | None]:
+        text = self.says_template.render(context)
+        target = self.field_compiled.render(context) if self.field_compiled is not None else None
+        return " ".join(text.split()), target
+
+
+@dataclass(frozen=True)
+class AreaInfo:
+    id: str
+    name: str
+    phrase: str
+    goals: str
+    source: str
+    also_called: str = ""
+    rater_agreement: str = ""
+
+
+@dataclass(frozen=True)
+class Policy:
+    areas: tuple            # AreaInfo, in tie-break order
+    second_area_min_score: float
+    second_area_max_gap: float
+    focus_source: str
+    value_sets: dict = field(default_factory=dict)
+
+    def area(self, area_id: str) -> AreaInfo:
+        return next(a for a in self.areas if a.id == area_id)
+
+
+@dataclass
+class KnowledgeBase:
+    directory: str
+    rules: tuple             # RuleSpec, sorted by id
+    policy: Policy
+    files: tuple
+
+    def rule(self, rule_id: str) -> RuleSpec:
+        for spec in self.rules:
+            if spec.id == rule_id:
+                return spec
+        raise KeyError(rule_id)
+
+
+# ---------------------------------------------------------------- loading
+
+def rule_files(directory: Path) -> list:
+    return sorted(p for p in directory.glob("*.yaml") if p.name != POLICY_FILE)
+
+
+def load_knowledge_base(directory: str | os.PathLike) -> KnowledgeBase:
+    """Load and check every rule file and the policy in ``directory`` (cached while unchanged)."""
+    path = Path(directory)
+    if not path.is_dir():
+        raise KnowledgeBaseError("is not a directory of rule files", source=str(directory))
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(path.glob("*.yaml")))
+    return _load_cached(str(path.resolve()), stamp, str(directory))
+
+
+@lru_cache(maxsize=8)
+def _load_cached(resolved: str, stamp: tuple, shown: str) -> KnowledgeBase:
+    directory = Path(resolved)
+    files = rule_files(directory)
+    if not files:
+        raise KnowledgeBaseError("has no rule files (*.yaml)", source=shown)
+    policy_path = directory / POLICY_FILE
+    if not policy_path.is_file():
+        raise KnowledgeBaseError(f"has no {POLICY_FILE} (areas and focus settings)", source=shown)
+    policy = _load_policy(str(Path(shown) / POLICY_FILE), policy_path)
+    rules: dict[str, RuleSpec] = {}
+    for rule_file in files:
+        shown_file = str(Path(shown) / rule_file.name)
+        for spec in load_rule_file(rule_file, shown_file, policy.value_sets):
+            if spec.id in rules:
+                first = rules[spec.id]
+                raise KnowledgeBaseError(f"rule id '{spec.id}' is used twice (also {first.file}:{first.line})",
+                                         source=spec.file, line=spec.line, field="id")
+            rules[spec.id] = spec
+    ordered = tuple(rules[k] for k in sorted(rules))
+    return KnowledgeBase(directory=shown, rules=ordered, policy=policy,
+                         files=tuple(str(Path(shown) / f.name) for f in files))
+
+
+def _load_policy(shown: str, path: Path) -> Policy:
+    document = load_document(str(path), what="policy file", error=KnowledgeBaseError, shown=shown)
+    validate(document, "policy", KnowledgeBaseError)
+    data = document.data
+    ids = [a["id"] for a in data["areas"]]
+    if len(set(ids)) != 4:
+        raise KnowledgeBaseError("areas must list each of the four areas once", source=shown,
+                                 line=document.line_of(("areas",)), field="areas")
+    focus = data["focus"]
+    return Policy(areas=tuple(AreaInfo(**a) for a in data["areas"]),
+                  second_area_min_score=float(focus["second_area_min_score"]),
+                  second_area_max_gap=float(focus["second_area_max_gap"]),
+                  focus_source=focus["source"], value_sets=dict(data.get("value_sets", {})))
+
+
+def load_rule_file(path: Path, shown: str | None = None, value_sets: dict | None = None) -> list:
+    document = load_document(str(path), what="rule file", error=KnowledgeBaseError, shown=shown)
+    validate(document, "rules", KnowledgeBaseError)
+    return [_RuleCompiler(document, index, raw, value_sets or {}).compile()
+            for index, raw in enumerate(document.data["rules"])]
+
+
+# ---------------------------------------------------------- rule compiler
+
+class _RuleCompiler:
+    """Checks one rule and turns its conditions into Patterns and Groups."""
+
+    def __init__(self, document: Document, index: int, raw: dict, value_sets: dict):
+        self.document = document
+        self.value_sets = value_sets
+        self.raw = raw
+        self.base = ("rules", index)
+        self.rule_id = raw["id"]
+        self.bindings: dict[str, str] = {}
+        self.variables: dict[str, tuple] = {}
+        self._auto = 0
+
+    def fail(self, message: str, path: tuple, cause: Exception | None = None):
+        full = self.base + tuple(path)
+        error = KnowledgeBaseError(f"rule '{self.rule_id}': {message}", source=self.document.source,
+                                   line=self.document.line_of(full), field=field_path(full))
+        if cause is not None:
+            raise error from cause
+        raise error
+
+    def compile(self) -> RuleSpec:
+        raw = self.raw
+        kind = raw.get("kind", "evidence")
+        for key, kinds in (("area", ("evidence",)), ("weight", ("evidence",)), ("direction", ("evidence",)),
+                           ("severity", ("flag",)), ("flag", ("flag",)), ("field", ("missing",))):
+            if key in raw and kind not in kinds:
+                self.fail(f"'{key}' belongs to {' or '.join(kinds)} rules, not to a {kind} rule", (key,))
+        when = tuple(self._item(item, ("when", i), positive=True) for i, item in enumerate(raw["when"]))
+        spec = RuleSpec(
+            id=raw["id"], kind=kind, title=raw["title"], says=raw["says"], source=raw["source"],
+            basis=raw.get("basis", "checked"), when=when, file=self.document.source,
+            line=self.document.line_of(self.base + ("id",)), area=raw.get("area"),
+            direction=raw.get("direction", "for"), weight=float(raw.get("weight", 0.0)),
+            severity=raw.get("severity"), flag=raw.get("flag", raw["id"]) if kind == "flag" else None,
+            field_template=raw.get("field"), school=raw.get("school"),
+            doc=raw.get("doc", ""), examples=raw["examples"], bindings=dict(self.bindings),
+            variables=dict(self.variables))
+        spec.says_template = self._template(raw["says"], ("says",))
+        if spec.field_template is not None:
+            spec.field_compiled = self._template(spec.field_template, ("field",))
+        return spec
+
+    # -- conditions
+    def _item(self, item, path: tuple, positive: bool):
+        if not isinstance(item, dict) or not item:
+            self.fail("a condition must be a mapping such as {event: {kind: death}} or {not: ...}", path)
+        keys = set(item)
+        if keys & {"not", "exists"}:
+            if len(keys) != 1:
+                self.fail(f"'{sorted(keys & {'not', 'exists'})[0]}' must stand alone in its condition", path)
+            kind = next(iter(keys))
+            inner = item[kind]
+            inner_items = inner if isinstance(inner, list) else [inner]
+            if not inner_items:
+                self.fail(f"'{kind}' needs at least one condition", path + (kind,))
+            items = tuple(self._item(sub, path + (kind,) + ((i,) if isinstance(inner, list) else ()), positive=False)
+                          for i, sub in enumerate(inner_items))
+            return Group(kind, items)
+        name = item.get("as")
+        types = [k for k in keys if k != "as"]
+        known_types = fact_types()
+        if len(types) != 1:
+            self.fail("a condition names exactly one fact type (and optionally 'as'), got "
+                      + ", ".join(sorted(map(str, types))), path)
+        fact_type = types[0]
+        if fact_type not in known_types:
+            self.fail(f"unknown fact type '{fact_type}'{did_you_mean(fact_type, known_types)}; "
+                      f"expected one of: {', '.join(known_types)}, or not/exists", path + (fact_type,))
+        spec = known_types[fact_type]
+        where = item[fact_type] or {}
+        if not isinstance(where, dict):
+            self.fail(f"the tests on a {fact_type} must be a mapping of field: value", path + (fact_type,))
+        tests = []
+        for field_name, constraint in where.items():
+            tests.extend(self._field(spec, field_name, constraint, path + (fact_type, field_name), positive))
+        if name is not None:
+            if not positive:
+                self.fail("'as' names a matched fact; facts inside not/exists are not matched one by one",
+                          path + ("as",))
+            if not isinstance(name, str) or not _NAME.match(name) or name in known_types:
+                self.fail(f"'as' must be a lower-case name that is not a fact type, got {name!r}", path + ("as",))
+        if positive:
+            if name is None:
+                self._auto += 1
+                name = fact_type if fact_type not in self.bindings else f"_{fact_type}{self._auto}"
+            if name in self.bindings or name in self.variables:
+                self.fail(f"the name '{name}' is used twice in this rule", path + ("as",))
+            self.bindings[name] = fact_type
+        return Pattern(fact_type, tuple(tests), name if positive else None)
+
+    def _value(self, spec: FactType, field_name: str, value, path: tuple):
+        field_spec = spec.fields[field_name]
+        if field_spec.kind == "enum":
+            if value not in field_spec.values or isinstance(value, bool) != any(
+                    isinstance(v, bool) and v == value for v in field_spec.values):
+                shown = ", ".join("true" if v is True else "false" if v is False else str(v) for v in field_spec.values)
+                self.fail(f"{value!r} is not a value of {spec.name}.{field_name}"
+                          f"{did_you_mean(value, [v for v in field_spec.values if isinstance(v, str)])}; "
+                          f"expected one of: {shown}", path)
+        elif field_spec.kind == "number":
+            if value != "unknown" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                self.fail(f"{spec.name}.{field_name} is a number of months or 'unknown', not {value!r}", path)
+        elif not isinstance(value, str):
+            self.fail(f"{spec.name}.{field_name} is text, not {value!r}", path)
+        return value
+
+    def _variable(self, token, spec: FactType, field_name: str, positive: bool, path: tuple):
+        name = _VARIABLE.match(token).group(1)
+        if name in self.bindings:
+            self.fail(f"'${name}' is also the name of a matched fact", path)
+        if name not in self.variables:
+            if not positive:
+                self.fail(f"'${name}' is used inside not/exists before it is bound; bind it in a condition above",
+                          path)
+            self.variables[name] = (spec.name, field_name)
+        return name
+
+    def _expand(self, value, path: tuple):
+        """'@name' stands for the named value set of policy.yaml."""
+        if isinstance(value, str) and value.startswith("@"):
+            name = value[1:]
+            if name not in self.value_sets:
+                self.fail(f"unknown value set '{value}'{did_you_mean(name, self.value_sets)}; "
+                          f"value sets are defined in policy.yaml: {', '.join(sorted(self.value_sets)) or 'none'}",
+                          path)
+            return list(self.value_sets[name])
+        if isinstance(value, list):
+            out = []
+            for item in value:
+                out.extend(self._expand(item, path) if isinstance(item, str) and item.startswith("@") else [item])
+            return out
+        return value
+
+    def _field(self, spec: FactType, field_name, constraint, path: tuple, positive: bool) -> list:
+        if field_name not in spec.fields:
+            self.fail(f"'{field_name}' is not a field of {spec.name}{did_you_mean(field_name, spec.fields)}; "
+                      f"expected one of: {', '.join(spec.fields)}", path)
+        constraint = self._expand(constraint, path)
+        if isinstance(constraint, str) and _VARIABLE.match(constraint):
+            return [FieldTest(field_name, "var", self._variable(constraint, spec, field_name, positive, path))]
+        if isinstance(constraint, list):
+            if not constraint:
+                self.fail("an empty list can never match", path)
+            return [FieldTest(field_name, "in", tuple(self._value(spec, field_name, v, path) for v in constraint))]
+        if not isinstance(constraint, dict):
+            return [FieldTest(field_name, "eq", self._value(spec, field_name, constraint, path))]
+        tests = []
+        for op, operand in constraint.items():
+            op_path = path + (op,)
+            if op not in OPERATORS:
+                self.fail(f"unknown test '{op}'{did_you_mean(op, OPERATORS)}; expected one of: {', '.join(OPERATORS)}",
+                          op_path)
+            if op == "is":
+                tests.extend(self._field(spec, field_name, operand, path, positive))
+            elif op == "one_of":
+                if not isinstance(self._expand(operand, op_path), list):
+                    self.fail("one_of takes a list", op_path)
+                tests.extend(self._field(spec, field_name, operand, path, positive))
+            elif op == "not":
+                if isinstance(operand, str) and _VARIABLE.match(operand):
+                    name = _VARIABLE.match(operand).group(1)
+                    if name not in self.variables:
+                        self.fail(f"'${name}' must be bound in an earlier condition before 'not: ${name}'", op_path)
+                    tests.append(FieldTest(field_name, "not_var", name))
+                else:
+                    operand = self._expand(operand, op_path)
+                    values = operand if isinstance(operand, list) else [operand]
+                    tests.append(FieldTest(field_name, "not_in",
+                                           tuple(self._value(spec, field_name, v, op_path) for v in values)))
+            elif op == "known":
+                if not isinstance(operand, bool):
+                    self.fail("known takes true or false", op_path)
+                tests.append(FieldTest(field_name, "known" if operand else "unknown"))
+            else:
+                if spec.fields[field_name].kind != "number":
+                    self.fail(f"'{op}' compares numbers, but {spec.name}.{field_name} is not a number", op_path)
+                if isinstance(operand, bool) or not isinstance(operand, (int, float)):
+                    self.fail(f"'{op}' takes a number, not {operand!r}", op_path)
+                tests.append(FieldTest(field_name, NUMBER_OPS[op], operand))
+        return tests
+
+    # -- rationale templates
+    def _template(self, text: str, path: tuple) -> jinja2.Template:
+        env = _rule_text_environment()
+        try:
+            template = env.from_string(text)
+        except jinja2.TemplateSyntaxError as exc:
+            self.fail(f"template syntax error: {exc.message}", path, exc)
+        sample = {name: fact_types()[t].sample() for name, t in self.bindings.items()}
+        for variable, (fact_type, field_name) in self.variables.items():
+            sample[variable] = fact_types()[fact_type].fields[field_name].sample()
+        try:
+            template.render(sample)
+        except jinja2.UndefinedError as exc:
+            names = sorted(sample)
+            self.fail(f"the sentence uses something the rule does not match ({exc.message}); "
+                      f"it can use: {', '.join(names) if names else 'nothing (no fact is matched)'}", path, exc)
+        except jinja2.TemplateError as exc:
+            self.fail(f"the sentence cannot be rendered: {exc}", path, exc)
+        return template
+
+
+@lru_cache(maxsize=1)
+def _rule_text_environment():
+    return make_environment(sandboxed=True)

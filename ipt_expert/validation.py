@@ -1,0 +1,121 @@
+"""JSON Schema validation that speaks to the person who wrote the file.
+
+jsonschema finds every problem; we report the first one in file order, with
+its line, its field path, what was expected and, for misspelt keys and values,
+the closest valid spelling.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import jsonschema
+from jsonschema import Draft202012Validator
+
+from .errors import IptExpertError, did_you_mean, field_path
+from .resources import load_schema
+from .yamlio import Document
+
+
+@lru_cache(maxsize=None)
+def _validator(schema_name: str) -> Draft202012Validator:
+    schema = load_schema(schema_name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def show(value: object) -> str:
+    """A value as the user would have typed it in YAML."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def _plain(value: object) -> str:
+    return show(value).strip("'")
+
+
+def _expected(schema: dict, validator: Draft202012Validator) -> str:
+    """Describe what a (sub)schema accepts, in words."""
+    if "$ref" in schema:
+        # Our schemas only use local references ("#/$defs/name").
+        target = validator.schema
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        return _expected(target, validator)
+    if "enum" in schema:
+        return "one of: " + ", ".join(_plain(v) for v in schema["enum"])
+    if "const" in schema:
+        return show(schema["const"])
+    if "oneOf" in schema or "anyOf" in schema:
+        return " or ".join(_expected(s, validator) for s in schema.get("oneOf", schema.get("anyOf")))
+    kind = schema.get("type")
+    words = {"string": "a text", "integer": "a whole number", "number": "a number",
+             "object": "a mapping", "array": "a list", "boolean": "true or false"}
+    text = words.get(kind, "a value") if isinstance(kind, str) else "a value"
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is not None and high is not None:
+        text += f" from {low} to {high}"
+    elif low is not None:
+        text += f" of at least {low}"
+    return text
+
+
+def _message(error: jsonschema.ValidationError, validator: Draft202012Validator) -> tuple[tuple, str]:
+    """(path of the offending field, message) for one schema error."""
+    path = tuple(error.absolute_path)
+    kind = error.validator
+    value = error.instance
+    if kind == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        extras = [k for k in value if k not in allowed]
+        key = sorted(map(str, extras))[0] if extras else "?"
+        hint = did_you_mean(key, allowed)
+        return path + (key,), f"unknown key '{key}'{hint}; expected one of: {', '.join(allowed)}"
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return path, f"missing required field '{missing}'"
+    if kind == "enum":
+        hint = did_you_mean(value, [v for v in error.validator_value if isinstance(v, str)])
+        return path, f"{show(value)} is not allowed{hint}; expected one of: " + ", ".join(
+            _plain(v) for v in error.validator_value)
+    if kind == "const":
+        return path, f"{show(value)} is not allowed; expected {show(error.validator_value)}"
+    if kind in ("oneOf", "anyOf"):
+        return path, f"{show(value)} is not allowed; expected {_expected(error.schema, validator)}"
+    if kind == "type":
+        return path, f"expected {_expected(error.schema, validator)}, got {show(value)}"
+    if kind == "pattern":
+        return path, f"{show(value)} is not a valid {path[-1] if path else 'value'}: use lower-case letters, digits, spaces, '-' or '_' (a role label, not a name)"
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return path, f"{show(value)} is out of range; expected {_expected(error.schema, validator)}"
+    if kind in ("maxItems", "maxLength"):
+        return path, f"is too long (at most {error.validator_value} {'items' if kind == 'maxItems' else 'characters'})"
+    if kind == "minItems":
+        return path, f"needs at least {error.validator_value} item(s)"
+    if kind == "uniqueItems":
+        return path, "lists the same value twice"
+    return path, error.message
+
+
+def validate(document: Document, schema_name: str, error_cls: type[IptExpertError]) -> None:
+    """Raise ``error_cls`` for the first schema violation in file order."""
+    validator = _validator(schema_name)
+    errors = list(validator.iter_errors(document.data))
+    if not errors:
+        return
+    located = []
+    for error in errors:
+        path, message = _message(error, validator)
+        located.append((document.line_of(path) or 0, field_path(path), message))
+    line, where, message = min(located)
+    raise error_cls(message, source=document.source, line=line or None, field=where or None)

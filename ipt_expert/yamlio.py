@@ -1,0 +1,168 @@
+"""Reading YAML and JSON data files safely, keeping line numbers.
+
+Case files and rule packs are data that people share, so they are parsed with
+PyYAML's safe loader only (JSON is read by the same parser: JSON documents are
+YAML), and a few YAML features that have no place in data are refused with a
+message naming the line:
+
+* aliases (``*name``): they let a small file expand to an enormous structure
+  (the "billion laughs" attack) and nothing in our formats needs them;
+* tags that build Python objects (``!!python/object``): the safe loader
+  cannot build them; we say so in plain words;
+* duplicate keys: YAML keeps the last silently, which would lose what the
+  user wrote first.
+
+``load_document`` returns the data with a map from field paths to line
+numbers, so that later validation errors can say where they are.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import IptExpertError
+
+MAX_FILE_BYTES = 2_000_000
+MAX_NESTING = 40
+
+
+@dataclass
+class Document:
+    """Parsed data plus where each field path stands in the source."""
+
+    data: Any
+    source: str
+    lines: dict[tuple, int] = field(default_factory=dict)
+
+    def line_of(self, path: tuple) -> int | None:
+        """Line of the deepest known prefix of ``path`` (1-based), if any."""
+        path = tuple(path)
+        while True:
+            if path in self.lines:
+                return self.lines[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+
+class _Refused(yaml.YAMLError):
+    def __init__(self, message: str, mark):
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+class _DataLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases and absurd nesting."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(f"YAML aliases (*{event.anchor}) are not allowed in data files", event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                raise _Refused(f"nesting deeper than {MAX_NESTING} levels", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def read_text(path: str, *, what: str, error: type[IptExpertError] = IptExpertError,
+              shown: str | None = None) -> tuple[str, str]:
+    """Read a UTF-8 text file (or standard input for '-'); return (text, display name)."""
+    if path == "-":
+        source = "<stdin>"
+        raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    else:
+        source = shown or str(path)
+        if os.path.isdir(path):
+            raise error(f"is a directory; expected a {what}", source=source)
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_FILE_BYTES + 1)
+        except FileNotFoundError as exc:
+            raise error(f"no such file; expected a {what}", source=source) from exc
+        except PermissionError as exc:
+            raise error("cannot be read: permission denied", source=source) from exc
+        except OSError as exc:
+            raise error(f"cannot be read: {exc.strerror or exc}", source=source) from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise error(f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; a {what} is far smaller", source=source)
+    if b"\x00" in raw:
+        raise error(f"is binary, not text; expected a {what} in YAML or JSON", source=source)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+                    source=source, line=line) from exc
+    return text, source
+
+
+def parse_document(text: str, source: str, *, what: str,
+                   error: type[IptExpertError] = IptExpertError) -> Document:
+    """Parse YAML/JSON text into a Document, refusing unsafe or lossy YAML."""
+    loader = _DataLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise error(f"is empty; expected a {what}", source=source)
+        lines: dict[tuple, int] = {}
+        _index_lines(node, (), lines, error, source)
+        data = loader.construct_document(node)
+    except _Refused as exc:
+        raise error(exc.message, source=source, line=exc.mark.line + 1) from exc
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        tag = (exc.problem or "").split("tag")[-1].strip(" '") if exc.problem else ""
+        if "could not determine a constructor" in (exc.problem or ""):
+            message = f"YAML tag '{tag}' is not allowed: data files cannot build program objects"
+        else:
+            message = f"YAML error: {exc.problem or exc}"
+        raise error(message, source=source, line=mark.line + 1 if mark else None) from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "syntax error"
+        raise error(f"not valid YAML or JSON: {problem}", source=source,
+                    line=mark.line + 1 if mark else None) from exc
+    except yaml.YAMLError as exc:
+        raise error(f"not valid YAML or JSON: {exc}", source=source) from exc
+    except RecursionError as exc:
+        raise error(f"nesting is too deep (more than {MAX_NESTING} levels)", source=source) from exc
+    finally:
+        loader.dispose()
+    return Document(data=data, source=source, lines=lines)
+
+
+def load_document(path: str, *, what: str, error: type[IptExpertError] = IptExpertError,
+                  shown: str | None = None) -> Document:
+    """Read and parse one data file; ``shown`` is the name errors use (the path by default)."""
+    text, source = read_text(path, what=what, error=error, shown=shown)
+    return parse_document(text, source, what=what, error=error)
+
+
+def _index_lines(node, path: tuple, lines: dict, error, source: str) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise error(f"duplicate key '{key}' (first at line {seen[key]})", source=source, line=line)
+            seen[key] = line
+            lines[path + (key,)] = line
+            _index_lines(value_node, path + (key,), lines, error, source)
+            lines[path + (key,)] = line
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, path + (index,), lines, error, source)
