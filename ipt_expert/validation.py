@@ -18,9 +18,9 @@ from .yamlio import Document
 
 @lru_cache(maxsize=None)
 def _validator(schema_name: str) -> Draft202012Validator:
-    schema = load_schema(schema_name)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    # The shipped schemas are checked against the metaschema by the test
+    # suite, not here: that check alone costs more than a whole formulation.
+    return Draft202012Validator(load_schema(schema_name))
 
 
 def show(value: object) -> str:
@@ -116,6 +116,8 @@ def validate(document: Document, schema_name: str, error_cls: type[IptExpertErro
     located = []
     for error in errors:
         path, message = _message(error, validator)
-        located.append((document.line_of(path) or 0, field_path(path), message))
-    line, where, message = min(located)
+        # A misspelt key also shows up as a missing required one; the
+        # misspelling, with its did-you-mean, is the more useful message.
+        located.append((error.validator == "required", document.line_of(path) or 0, field_path(path), message))
+    _, line, where, message = min(located)
     raise error_cls(message, source=document.source, line=line or None, field=where or None)
