@@ -85,6 +85,232 @@ def formulate(case_file, fmt, output, force, rules_dir, templates_dir, school):
     write_report(text, output, force=force)
 
 
+def _rules_dir(rules_dir):
+    from .resources import shipped_rules_dir
+    return rules_dir or str(shipped_rules_dir())
+
+
+@cli.group()
+def rules():
+    """Inspect and check the knowledge base (the rule files).
+
+    Rules are YAML files in a directory (the shipped ones by default, or
+    --rules DIR): each rule says when it applies and what follows, with its
+    source. See the README, "Writing a rule".
+
+    \b
+    Examples:
+      ipt-expert rules lint rules/
+      ipt-expert rules list --area grief
+      ipt-expert rules show grief_death_near_onset
+    """
+
+
+@rules.command("lint")
+@click.argument("directory", metavar="[DIR]", required=False, type=click.Path(file_okay=False))
+def rules_lint(directory):
+    """Check every rule file in DIR and report every problem found.
+
+    Checks the schema, unique ids, unknown fields or values (with a
+    did-you-mean), that every area has evidence for and against, a source on
+    every rule, that rationale sentences render with the fields they use, and
+    that each rule fires on its example and not on its near miss. Exits with
+    status 4 when there is an error. DIR defaults to the shipped rules.
+
+    \b
+    Example:
+      ipt-expert rules lint rules/
+    """
+    from .errors import EXIT_KNOWLEDGE_BASE as failed
+    from .ruletools import lint
+
+    report = lint(_rules_dir(directory))
+    for problem in report.problems:
+        click.echo(str(problem))
+    click.echo(f"{report.rules} rules in {report.files} files: {report.errors} errors, {report.warnings} warnings")
+    if report.errors:
+        sys.exit(failed)
+
+
+@rules.command("list")
+@rules_option
+@click.option("--area", type=click.Choice(["grief", "role_dispute", "role_transition", "interpersonal_deficits"]),
+              help="Only rules that speak for or against this area.")
+@click.option("--kind", type=click.Choice(["evidence", "flag", "missing", "note"]), help="Only rules of this kind.")
+def rules_list(rules_dir, area, kind):
+    """List the rules: id, what each gives (weight and area, or flag), and title.
+
+    \b
+    Example:
+      ipt-expert rules list --kind flag
+    """
+    from .rulebase import load_knowledge_base
+    from .ruletools import rule_rows
+
+    rows = rule_rows(load_knowledge_base(_rules_dir(rules_dir)), area, kind)
+    width = max((len(r["id"]) for r in rows), default=2)
+    for row in rows:
+        school = f" [{row['school']} school]" if row["school"] else ""
+        click.echo(f"{row['id']:<{width}}  {row['what']:<32}  {row['title']}{school}")
+    click.echo(f"{len(rows)} rules")
+
+
+@rules.command("show")
+@click.argument("rule_id", metavar="ID")
+@rules_option
+def rules_show(rule_id, rules_dir):
+    """Show one rule as a readable card: conditions, sentence, source, examples.
+
+    \b
+    Example:
+      ipt-expert rules show deficits_withdrawal_since_onset
+    """
+    from .rulebase import load_knowledge_base
+    from .ruletools import find_rule, rule_card
+
+    click.echo(rule_card(find_rule(load_knowledge_base(_rules_dir(rules_dir)), rule_id)), nl=False)
+
+
+@cli.command()
+@click.argument("vignette", required=False, type=click.Path(allow_dash=True))
+@click.option("-a", "--answer", metavar="AREA[,AREA]",
+              help="Your focus: one area, or two separated by a comma (grief, role_dispute, role_transition, "
+                   "interpersonal_deficits; short forms dispute, transition, deficits work too).")
+@click.option("-r", "--rationale", metavar="TEXT", default="", help="Your reasoning, in a sentence or two.")
+@click.option("--answers", "answer_sheet", metavar="CSV", type=click.Path(dir_okay=False),
+              help="Check a set of vignettes at once: a CSV with columns vignette, answer[, rationale].")
+@click.option("--vignettes", "vignette_dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="Where --answers looks up vignettes named by id (default: the shipped library).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@rules_option
+@click.option("--school", type=click.Choice(["strict", "broad"]), default="strict", show_default=True,
+              help=SCHOOL_HELP)
+def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, rules_dir, school):
+    """Check your formulation of a VIGNETTE against its answer key.
+
+    Says whether you agree with the key (full, partial or none: an
+    acceptable alternative earns partial credit), where the engine ranks your
+    choice and why, evidence you may have missed, the trap your answer falls
+    into if any, and what to read. VIGNETTE is a file, or the id of a shipped
+    vignette.
+
+    \b
+    Examples:
+      ipt-expert check grief-01-widower-early --answer grief
+      ipt-expert check case_vignettes/transition-01-divorce.yaml -a grief -r "She lost her marriage"
+      ipt-expert check --answers my-answers.csv
+    """
+    from .check import check_answer, parse_areas, read_answer_sheet, render_check_text
+    from .case import load_case
+    from .formulation import formulate
+    from .rulebase import load_knowledge_base
+
+    if answer_sheet and (vignette or answer):
+        raise click.UsageError("give either VIGNETTE with --answer, or --answers CSV, not both")
+    if not answer_sheet and not (vignette and answer):
+        raise click.UsageError("give VIGNETTE and --answer AREA[,AREA] (or --answers CSV)")
+    kb = load_knowledge_base(_rules_dir(rules_dir))
+    if answer_sheet:
+        rows = read_answer_sheet(answer_sheet)
+        base = vignette_dir
+        jobs = [(_resolve_vignette(r.vignette, base, answer_sheet, r.line), r.answer, r.rationale) for r in rows]
+    else:
+        jobs = [(_resolve_vignette(vignette, vignette_dir), parse_areas(answer), rationale)]
+    results = []
+    for path, areas, text in jobs:
+        case = load_case(path)
+        results.append(check_answer(case, formulate(case, kb, school), areas, text))
+    if fmt == "json":
+        import json
+        payload = [r.to_dict() for r in results]
+        if answer_sheet:
+            payload = {"results": payload, "summary": _check_summary(results)}
+        else:
+            payload = payload[0]
+        click.echo(json.dumps(payload, indent=2))
+        return
+    for index, result in enumerate(results):
+        if index:
+            click.echo("")
+        click.echo(render_check_text(result), nl=False)
+    if answer_sheet:
+        summary = _check_summary(results)
+        click.echo("")
+        click.echo(f"{summary['vignettes']} vignettes: {summary['full']} full, {summary['partial']} partial, "
+                   f"{summary['none']} no agreement; mean credit {summary['mean_credit']:.2f}")
+
+
+def _check_summary(results) -> dict:
+    count = len(results)
+    return {"vignettes": count, "full": sum(r.agreement == "full" for r in results),
+            "partial": sum(r.agreement == "partial" for r in results),
+            "none": sum(r.agreement == "none" for r in results),
+            "mean_credit": round(sum(r.credit for r in results) / count, 3) if count else 0.0}
+
+
+def _resolve_vignette(name: str, directory: str | None, sheet: str | None = None, line: int | None = None) -> str:
+    """A vignette file path, or the id of one in DIR (default: the shipped library)."""
+    import os
+
+    from .errors import CaseError, did_you_mean
+    from .resources import shipped_vignettes_dir
+
+    if name == "-" or os.path.exists(name):
+        return name
+    if sheet and not os.path.isabs(name):
+        beside = os.path.join(os.path.dirname(sheet), name)
+        if os.path.exists(beside):
+            return beside
+    library = directory or str(shipped_vignettes_dir())
+    stem = name[:-5] if name.endswith(".yaml") else name
+    for suffix in (".yaml", ".yml", ".json"):
+        candidate = os.path.join(library, stem + suffix)
+        if os.path.exists(candidate):
+            return candidate
+    known = sorted(p[:-5] for p in os.listdir(library) if p.endswith(".yaml")) if os.path.isdir(library) else []
+    raise CaseError(f"no such file, and no vignette '{stem}' in {library}{did_you_mean(stem, known)}",
+                    source=sheet or name, line=line, field="vignette" if sheet else None)
+
+
+@cli.command()
+@click.argument("directory", metavar="[DIR]", required=False, type=click.Path(file_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "markdown", "csv", "json"]), default=None,
+              help="Output format. Default: from the output file's suffix (.md, .csv, .json), else text.")
+@click.option("-o", "--output", metavar="FILE", type=click.Path(allow_dash=True),
+              help="Write to FILE (atomically) instead of standard output.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: the number of cores, at most 8).")
+@rules_option
+@click.option("--school", type=click.Choice(["strict", "broad"]), default="strict", show_default=True,
+              help=SCHOOL_HELP)
+def evaluate(directory, fmt, output, force, jobs, rules_dir, school):
+    """Run the engine over every vignette in DIR and measure it against the keys.
+
+    Reports top-1 and top-2 agreement, per-area precision and recall, a
+    confusion matrix, Cohen's kappa between engine and key, safety flags
+    missed, and rule coverage (which rules fired on which vignettes, which
+    never fired). DIR defaults to the shipped vignette library.
+
+    \b
+    Examples:
+      ipt-expert evaluate case_vignettes/
+      ipt-expert evaluate case_vignettes/ -o evaluation.csv
+    """
+    from pathlib import Path
+
+    from .evaluation import default_jobs, evaluate_directory, render_evaluation
+    from .report import write_report
+    from .resources import shipped_vignettes_dir
+
+    if fmt is None:
+        suffix = Path(output).suffix.lower() if output and output != "-" else ""
+        fmt = {".md": "markdown", ".csv": "csv", ".json": "json"}.get(suffix, "text")
+    result = evaluate_directory(directory or str(shipped_vignettes_dir()), _rules_dir(rules_dir), school,
+                                jobs or default_jobs())
+    write_report(render_evaluation(result, fmt), output, force=force)
+
+
 def main(argv=None) -> None:
     """Run the CLI; turn user errors into one line on stderr and an exit status."""
     try:

@@ -1,9 +1,10 @@
 """Where the shipped knowledge base, templates and schemas are.
 
-The knowledge base is edited in the repository's top-level ``rules/`` and the
-templates in ``reports/templates/``; setup.cfg maps both into the installed
-package (as ``ipt_expert/rules`` and ``ipt_expert/templates``), so an installed
-tool works from any directory.  When the package is imported straight from a
+The knowledge base is edited in the repository's top-level ``rules/``, the
+templates in ``reports/templates/`` and the vignettes in ``case_vignettes/``;
+setup.cfg maps them into the installed package (``ipt_expert/rules``,
+``ipt_expert/templates``, ``ipt_expert/vignettes``), so an installed tool
+works from any directory.  When the package is imported straight from a
 source checkout, those folders are not inside it, so we fall back to the
 checkout's own folders.
 """
@@ -31,6 +32,11 @@ def shipped_rules_dir() -> Path:
 def shipped_templates_dir() -> Path:
     """The report templates that ship with the tool."""
     return _first_dir(PACKAGE_DIR / "templates", PACKAGE_DIR.parent / "reports" / "templates")
+
+
+def shipped_vignettes_dir() -> Path:
+    """The vignette library that ships with the tool."""
+    return _first_dir(PACKAGE_DIR / "vignettes", PACKAGE_DIR.parent / "case_vignettes")
 
 
 @lru_cache(maxsize=None)

@@ -86,6 +86,7 @@ class RuleSpec:
     school: str | None = None
     doc: str = ""
     examples: dict = field(default_factory=dict)
+    raw_when: list = field(default_factory=list, repr=False)
     bindings: dict = field(default_factory=dict)     # name -> fact type, for positive patterns
     variables: dict = field(default_factory=dict)    # variable -> (fact type, field)
     says_template: jinja2.Template | None = field(default=None, repr=False)
@@ -115,6 +116,7 @@ class Policy:
     second_area_max_gap: float
     focus_source: str
     value_sets: dict = field(default_factory=dict)
+    traps: dict = field(default_factory=dict)   # trap id -> {title, teaching, read}
 
     def area(self, area_id: str) -> AreaInfo:
         return next(a for a in self.areas if a.id == area_id)
@@ -185,7 +187,8 @@ def _load_policy(shown: str, path: Path) -> Policy:
     return Policy(areas=tuple(AreaInfo(**a) for a in data["areas"]),
                   second_area_min_score=float(focus["second_area_min_score"]),
                   second_area_max_gap=float(focus["second_area_max_gap"]),
-                  focus_source=focus["source"], value_sets=dict(data.get("value_sets", {})))
+                  focus_source=focus["source"], value_sets=dict(data.get("value_sets", {})),
+                  traps=dict(data.get("traps", {})))
 
 
 def load_rule_file(path: Path, shown: str | None = None, value_sets: dict | None = None) -> list:
@@ -233,7 +236,7 @@ class _RuleCompiler:
             direction=raw.get("direction", "for"), weight=float(raw.get("weight", 0.0)),
             severity=raw.get("severity"), flag=raw.get("flag", raw["id"]) if kind == "flag" else None,
             field_template=raw.get("field"), school=raw.get("school"),
-            doc=raw.get("doc", ""), examples=raw["examples"], bindings=dict(self.bindings),
+            doc=raw.get("doc", ""), examples=raw["examples"], raw_when=raw["when"], bindings=dict(self.bindings),
             variables=dict(self.variables))
         spec.says_template = self._template(raw["says"], ("says",))
         if spec.field_template is not None:

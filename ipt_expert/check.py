@@ -1,0 +1,250 @@
+"""A trainee's formulation checked against a vignette's answer key, with feedback.
+
+Scoring follows the spirit of script-concordance testing: the key's primary
+area earns full credit, an area the key lists as an acceptable alternative
+earns partial credit (experts could defend it), anything else earns none.
+Feedback explains where the engine ranks the trainee's choice and why, what
+evidence points elsewhere, which trap (domain guide section 8) the answer
+falls into, and what to read.  The teaching texts live in rules/policy.yaml.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from .case import AREAS, Case
+from .errors import CaseError, did_you_mean
+from .formulation import Formulation
+
+FULL, PARTIAL_CREDIT = 1.0, 0.5
+AREA_ALIASES = {
+    "grief": "grief", "role_dispute": "role_dispute", "dispute": "role_dispute", "role_disputes": "role_dispute",
+    "interpersonal_dispute": "role_dispute", "role_transition": "role_transition", "transition": "role_transition",
+    "role_transitions": "role_transition", "interpersonal_deficits": "interpersonal_deficits",
+    "deficits": "interpersonal_deficits", "interpersonal_sensitivity": "interpersonal_deficits",
+}
+_NON_DEATH_LOSS = {"separation", "divorce", "breakup", "job_loss", "financial_loss", "child_left_home",
+                   "illness", "injury", "loss_of_independence", "miscarriage", "retirement"}
+_DEATH = {"death", "stillbirth", "neonatal_death"}
+
+
+def parse_areas(text: str, *, source: str = "--answer", line: int | None = None) -> list:
+    """'grief' or 'role_dispute,role_transition' (also '+' or ';', and short names) -> area ids."""
+    parts = [p.strip().lower().replace("-", "_").replace(" ", "_")
+             for p in text.replace("+", ",").replace(";", ",").split(",")]
+    parts = [p for p in parts if p]
+    if not parts:
+        raise CaseError("no area given; expected one or two of: " + ", ".join(AREAS), source=source, line=line)
+    areas = []
+    for part in parts:
+        if part not in AREA_ALIASES:
+            raise CaseError(f"'{part}' is not a problem area{did_you_mean(part, AREA_ALIASES)}; expected one of: "
+                            + ", ".join(AREAS), source=source, line=line)
+        if AREA_ALIASES[part] not in areas:
+            areas.append(AREA_ALIASES[part])
+    return areas
+
+
+@dataclass
+class CheckResult:
+    vignette: str
+    answer: list
+    key_primary: str
+    key_focus: list
+    credit: float
+    agreement: str                         # full, partial, none
+    verdict: str
+    your_choice: list = field(default_factory=list)   # per answered area: rank, score, evidence, against
+    missed_evidence: list = field(default_factory=list)
+    traps: list = field(default_factory=list)          # {id, title, teaching, read}
+    safety: list = field(default_factory=list)
+    rationale_feedback: list = field(default_factory=list)
+    read: list = field(default_factory=list)
+    key_rationale: str = ""
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _credit(answer: list, case: Case) -> tuple:
+    key = case.answer_key
+    first = answer[0]
+    if first == key.primary:
+        credit = FULL
+        if len(key.focus) == 2 and len(answer) >= 2 and answer[1] != key.focus[1]:
+            credit = 0.75
+    elif first in key.acceptable or (len(key.focus) == 2 and first == key.focus[1]):
+        credit = PARTIAL_CREDIT
+    else:
+        credit = 0.0
+    if len(answer) > 2:
+        credit = min(credit, PARTIAL_CREDIT)
+    agreement = "full" if credit == FULL else "partial" if credit > 0 else "none"
+    return credit, agreement
+
+
+def _traps(answer: list, case: Case, formulation: Formulation) -> list:
+    """The traps of guide section 8 this answer falls into."""
+    data = case.data
+    events = data.get("events", [])
+    persons = data.get("persons", [])
+    key = case.answer_key
+    first = answer[0]
+    found = []
+    has_death = any(e["kind"] in _DEATH for e in events)
+    if first == "grief" and not has_death and any(e["kind"] in _NON_DEATH_LOSS for e in events):
+        found.append("non_death_loss_as_grief")
+    if first == "interpersonal_deficits" and key.primary != "interpersonal_deficits":
+        near = [e for e in events if isinstance(e.get("months_before_onset"), (int, float))
+                and not isinstance(e.get("months_before_onset"), bool) and abs(e["months_before_onset"]) <= 12]
+        if data.get("social", {}).get("isolation") == "since_onset":
+            found.append("withdrawal_as_deficits")
+        if near or "deficits_despite_event" in key.traps:
+            found.append("deficits_despite_event")
+    if len(answer) > 2:
+        found.append("too_many_areas")
+    if key.primary == "role_dispute" and "role_dispute" not in answer and any(
+            p.get("conflict") == "inhibited" for p in persons):
+        found.append("missed_inhibited_dispute")
+    if "role_dispute" in answer[:1] and any(p.get("abusive") is True for p in persons):
+        found.append("abuse_as_dispute")
+    if "event_unrelated_to_onset" in key.traps and first != key.primary:
+        found.append("event_unrelated_to_onset")
+    if formulation.provisional:
+        found.append("formulating_before_safety")
+    return list(dict.fromkeys(found))
+
+
+def _rationale_feedback(text: str, formulation: Formulation, primary: str) -> list:
+    """Does the trainee's rationale name what the strongest evidence rests on?"""
+    if not text:
+        return []
+    lowered = text.lower()
+    feedback = []
+    candidate = formulation.candidate(primary)
+    persons = {p["id"] for p in formulation.case.data.get("persons", [])}
+    for finding in candidate.evidence[:3]:
+        for ref in finding.facts:
+            if ref.startswith("persons[") and ref[8:-1] in persons:
+                label = ref[8:-1]
+                if label.lower() in lowered:
+                    feedback.append(f"Your rationale names the {label}, as the key's strongest evidence does.")
+                else:
+                    feedback.append(f"Your rationale does not mention the {label}, on whom the strongest "
+                                    f"evidence for {formulation.policy.area(primary).phrase} rests.")
+    if not any(word in lowered for word in ("onset", "began", "since", "before", "after", "months")):
+        feedback.append("Your rationale does not place the problem in time relative to onset; IPT links the "
+                        "focus to the onset or maintenance of the episode.")
+    return list(dict.fromkeys(feedback))
+
+
+def check_answer(case: Case, formulation: Formulation, answer: list, rationale: str = "") -> CheckResult:
+    """Compare a trainee's answer (one or two areas) with the vignette's key."""
+    if not case.is_vignette:
+        raise CaseError("has no answer_key: `check` needs a vignette", source=case.source, field="answer_key")
+    key = case.answer_key
+    policy = formulation.policy
+    credit, agreement = _credit(answer, case)
+    names = {a.id: a.name for a in policy.areas}
+    verdicts = {
+        "full": f"Agrees with the key: {names[key.primary]}.",
+        "partial": f"Partly agrees: the key's first choice is {names[key.primary]}, but experts could defend "
+                   f"{names[answer[0]]}.",
+        "none": f"Does not agree: the key's first choice is {names[key.primary]}.",
+    }
+    your_choice = []
+    for area in answer:
+        candidate = formulation.candidate(area)
+        your_choice.append({
+            "area": area, "name": candidate.name, "rank": candidate.rank, "score": round(candidate.score, 3),
+            "evidence": [f.text for f in candidate.evidence[:3]],
+            "against": [f.text for f in candidate.against[:3]],
+        })
+    missed = []
+    if answer[0] != key.primary:
+        missed = [{"area": key.primary, "rule": f.rule, "text": f.text, "source": f.source}
+                  for f in formulation.candidate(key.primary).evidence[:4]]
+    traps = [{"id": t, **policy.traps[t]} for t in _traps(answer, case, formulation) if t in policy.traps]
+    read = [key.source] if key.source else []
+    read += sorted({f.source for f in formulation.candidate(key.primary).evidence})
+    read += [t["read"] for t in traps]
+    return CheckResult(
+        vignette=case.id, answer=answer, key_primary=key.primary, key_focus=list(key.focus), credit=credit,
+        agreement=agreement, verdict=verdicts[agreement], your_choice=your_choice, missed_evidence=missed,
+        traps=traps, safety=[{"id": f["id"], "severity": f["severity"], "text": f["text"]} for f in formulation.flags],
+        rationale_feedback=_rationale_feedback(rationale, formulation, key.primary),
+        read=list(dict.fromkeys(read)), key_rationale=key.rationale)
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    vignette: str
+    answer: list
+    rationale: str
+    line: int
+
+
+def read_answer_sheet(path: str) -> list:
+    """An answer sheet: CSV with columns vignette, answer and optionally rationale."""
+    from .yamlio import read_text
+
+    text, source = read_text(path, what="answer sheet (CSV)", error=CaseError)
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+    if not columns:
+        raise CaseError("is empty; expected a CSV with columns vignette,answer[,rationale]", source=source)
+    for needed in ("vignette", "answer"):
+        if needed not in columns:
+            close = [c for c in columns if did_you_mean(c, [needed])]
+            hint = f" ('{close[0]}' is close: did you mean '{needed}'?)" if close else ""
+            raise CaseError(f"has no '{needed}' column{hint}; expected columns vignette,answer[,rationale], "
+                            f"got: {', '.join(columns)}", source=source, line=1)
+    unknown = [c for c in columns if c not in ("vignette", "answer", "rationale")]
+    if unknown:
+        raise CaseError(f"unknown column '{unknown[0]}'{did_you_mean(unknown[0], ['vignette', 'answer', 'rationale'])}"
+                        "; expected columns vignette,answer[,rationale]", source=source, line=1)
+    rows = []
+    try:
+        for record in reader:
+            line = reader.line_num
+            clean = {(k or "").strip().lower(): (v or "").strip() for k, v in record.items() if k is not None}
+            if None in record:
+                raise CaseError("has more fields than the header", source=source, line=line)
+            if not clean.get("vignette"):
+                raise CaseError("the vignette field is empty", source=source, line=line, field="vignette")
+            areas = parse_areas(clean.get("answer", ""), source=source, line=line)
+            rows.append(AnswerRow(clean["vignette"], areas, clean.get("rationale", ""), line))
+    except csv.Error as exc:
+        raise CaseError(f"not valid CSV: {exc}", source=source, line=reader.line_num) from exc
+    if not rows:
+        raise CaseError("has a header but no answers", source=source)
+    return rows
+
+
+def render_check_text(result: CheckResult) -> str:
+    """Feedback for one vignette, as a trainee reads it."""
+    out = [f"{result.vignette}: your answer {' + '.join(result.answer)}",
+           f"  {result.agreement.upper()} agreement (credit {result.credit:g}). {result.verdict}"]
+    if result.safety:
+        out.append("  Safety first:")
+        out += [f"    [{f['severity']}] {f['text']}" for f in result.safety]
+    out.append("  Where the engine ranks your choice:")
+    for choice in result.your_choice:
+        out.append(f"    {choice['name']}: rank {choice['rank']} of 4, score {choice['score']:.2f}")
+        out += [f"      + {text}" for text in choice["evidence"]]
+        out += [f"      - {text}" for text in choice["against"]]
+    if result.missed_evidence:
+        out.append("  Evidence you may have missed:")
+        out += [f"    * {m['text']} [{m['rule']}]" for m in result.missed_evidence]
+    for trap in result.traps:
+        out.append(f"  Trap: {trap['title']}.")
+        out.append(f"    {' '.join(trap['teaching'].split())}")
+    if result.rationale_feedback:
+        out.append("  On your rationale:")
+        out += [f"    * {line}" for line in result.rationale_feedback]
+    if result.key_rationale:
+        out.append(f"  The key's reasoning: {' '.join(result.key_rationale.split())}")
+    if result.read:
+        out.append("  Read: " + "; ".join(result.read))
+    return "\n".join(out) + "\n"
