@@ -89,6 +89,20 @@ def _strongest_first(findings) -> tuple:
     return tuple(sorted(findings, key=lambda f: (-f.weight, f.rule, f.facts)))
 
 
+def _per_criterion(findings) -> list:
+    """One weight per rule: a criterion met by several facts is still one piece of evidence.
+
+    Two life changes near onset both show in the explanation, but they satisfy
+    the same criterion ("a change of role tied in time to the episode"); the
+    certainty-factor product assumes independent pieces of evidence, so each
+    rule counts once, at its weight.
+    """
+    weights: dict = {}
+    for f in findings:
+        weights[f.rule] = max(weights.get(f.rule, 0.0), f.weight)
+    return [weights[rule] for rule in sorted(weights)]
+
+
 def rank(findings: list, policy: Policy) -> list:
     """All four areas, best first: by certainty factor, then by the policy's area order."""
     order = [a.id for a in policy.areas]
@@ -96,7 +110,7 @@ def rank(findings: list, policy: Policy) -> list:
     for area in AREAS:
         pro = [f for f in findings if f.kind == "evidence" and f.area == area and f.direction == "for"]
         con = [f for f in findings if f.kind == "evidence" and f.area == area and f.direction == "against"]
-        unranked.append((area, combine([f.weight for f in pro], [f.weight for f in con]),
+        unranked.append((area, combine(_per_criterion(pro), _per_criterion(con)),
                          _strongest_first(pro), _strongest_first(con)))
     unranked.sort(key=lambda item: (-round(item[1].factor, 9), order.index(item[0])))
     return [Candidate(area=area, name=policy.area(area).name, rank=index + 1, certainty=certainty,

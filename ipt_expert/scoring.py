@@ -2,7 +2,8 @@
 
 The method is MYCIN's certainty factors, in the EMYCIN form:
 
-* every piece of evidence for an area has a weight w in (0, 1); the measure of
+* every rule that fires for an area is one piece of evidence with a weight w in
+  (0, 1) (a rule matching several facts still counts once); the measure of
   belief is ``MB = 1 - prod(1 - w)`` over them (likewise the measure of
   disbelief ``MD`` over the evidence against);
 * the certainty factor is ``CF = (MB - MD) / (1 - min(MB, MD))``, in -1..1;
