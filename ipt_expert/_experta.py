@@ -36,7 +36,7 @@ _handlers_before = list(_root.handlers)
 _level_before = _root.level
 try:
     import experta as _experta_module
-    from experta import AND, AS, EXISTS, MATCH, NOT, Fact, KnowledgeEngine, L, P, Rule, W  # noqa: F401
+    from experta import AND, AS, EXISTS, MATCH, NOT, TEST, Fact, KnowledgeEngine, L, P, Rule, W  # noqa: F401
     from experta.strategies import DepthStrategy
 finally:
     # Undo experta's logging.basicConfig(): drop only what the import added.
@@ -68,6 +68,6 @@ class DeterministicEngine(KnowledgeEngine):
 
 
 __all__ = [
-    "AND", "AS", "EXISTS", "MATCH", "NOT", "Fact", "KnowledgeEngine", "L", "P", "Rule", "W",
+    "AND", "AS", "EXISTS", "MATCH", "NOT", "TEST", "Fact", "KnowledgeEngine", "L", "P", "Rule", "W",
     "DeterministicEngine", "TotalOrderStrategy", "EXPERTA_VERSION",
 ]

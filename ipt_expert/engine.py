@@ -16,6 +16,8 @@ between threads (experta is not thread-safe); batch work uses processes.
 from __future__ import annotations
 
 import functools
+import inspect
+import itertools
 import operator
 from dataclasses import dataclass
 
@@ -99,21 +101,47 @@ def _constraint(test: FieldTest):
     raise ValueError(f"unknown test {test.op}")
 
 
-def _pattern(pattern: Pattern):
+class _CompareVariables:
+    """A TEST comparing two bound numbers, e.g. an event's month with a dispute's.
+
+    experta passes a TEST its arguments by parameter name, so each instance
+    carries a signature naming exactly its two variables.
+    """
+
+    def __init__(self, left: str, op: str, right: str):
+        self.left, self.op, self.right = left, _COMPARATORS[op], right
+        self.__signature__ = inspect.Signature(
+            [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in (left, right)])
+
+    def __call__(self, **values) -> bool:
+        bound = values[self.right]
+        if isinstance(bound, bool) or not isinstance(bound, (int, float)):
+            return False  # 'unknown' compares with nothing
+        return _compare(self.op, bound, values[self.left])
+
+
+def _pattern(pattern: Pattern, counter) -> list:
+    """The experta pattern, followed by any TESTs that compare it with earlier facts."""
     by_field: dict = {}
+    tests = []
     for test in pattern.tests:
-        by_field.setdefault(test.field, []).append(_constraint(test))
+        if test.op.endswith("_var") and test.op != "not_var":
+            own = f"_cmp{next(counter)}"
+            by_field.setdefault(test.field, []).append(ex.W(own))
+            tests.append(ex.TEST(_CompareVariables(own, test.op[:-4], test.value)))
+        else:
+            by_field.setdefault(test.field, []).append(_constraint(test))
     fields = {name: functools.reduce(operator.and_, constraints) for name, constraints in by_field.items()}
     fact = FACT_CLASSES[pattern.fact_type](**fields)
-    return pattern.name << fact if pattern.name else fact
+    return [pattern.name << fact if pattern.name else fact, *tests]
 
 
-def _condition(item):
+def _conditions(item, counter) -> list:
     if isinstance(item, Pattern):
-        return _pattern(item)
-    parts = [_condition(sub) for sub in item.items]
+        return _pattern(item, counter)
+    parts = [ce for sub in item.items for ce in _conditions(sub, counter)]
     inner = parts[0] if len(parts) == 1 else ex.AND(*parts)
-    return ex.NOT(inner) if item.kind == "not" else ex.EXISTS(inner)
+    return [ex.NOT(inner) if item.kind == "not" else ex.EXISTS(inner)]
 
 
 def _action(rule_id: str):
@@ -126,7 +154,8 @@ def _action(rule_id: str):
 
 def compile_rule(spec: RuleSpec):
     """An experta Rule for one checked rule spec."""
-    conditions = [_condition(item) for item in spec.when]
+    counter = itertools.count(1)
+    conditions = [ce for item in spec.when for ce in _conditions(item, counter)]
     if spec.school:
         conditions.insert(0, FACT_CLASSES["options"](grief_school=spec.school))
     return ex.Rule(*conditions)(_action(spec.id))

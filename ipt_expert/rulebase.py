@@ -20,8 +20,10 @@ Condition language (one item of a rule's ``when`` list):
 Field tests: a value (equal), a list (one of), ``$name`` (a variable: its
 first use binds it, later uses must be equal, which joins facts), or a
 mapping of operators: ``is``, ``one_of``, ``not`` (a value, a list or a
-``$variable``), ``at_most``, ``at_least``, ``less_than``, ``more_than``,
-``known: true|false``.  Number tests never match 'unknown'.
+``$variable``), ``at_most``, ``at_least``, ``less_than``, ``more_than``
+(a number, or a ``$variable`` bound to a number in an earlier condition),
+``known: true|false``.  Number tests never match 'unknown'.  A value set
+defined in policy.yaml stands for its list as ``"@name"``.
 """
 from __future__ import annotations
 
@@ -49,7 +51,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 @dataclass(frozen=True)
 class FieldTest:
     field: str
-    op: str          # eq, in, ne, not_in, lt, le, gt, ge, known, unknown, var, not_var
+    op: str          # eq, in, not_in, lt, le, gt, ge, known, unknown, var, not_var, and lt_var .. ge_var
     value: object = None
 
 
@@ -377,8 +379,18 @@ class _RuleCompiler:
             else:
                 if spec.fields[field_name].kind != "number":
                     self.fail(f"'{op}' compares numbers, but {spec.name}.{field_name} is not a number", op_path)
+                if isinstance(operand, str) and _VARIABLE.match(operand):
+                    name = _VARIABLE.match(operand).group(1)
+                    if not positive:
+                        self.fail(f"'{op}: ${name}' compares two facts; it cannot stand inside not/exists", op_path)
+                    if name not in self.variables:
+                        self.fail(f"'${name}' must be bound in an earlier condition before '{op}: ${name}'", op_path)
+                    if fact_types()[self.variables[name][0]].fields[self.variables[name][1]].kind != "number":
+                        self.fail(f"'${name}' is not a number, so '{op}' cannot compare with it", op_path)
+                    tests.append(FieldTest(field_name, NUMBER_OPS[op] + "_var", name))
+                    continue
                 if isinstance(operand, bool) or not isinstance(operand, (int, float)):
-                    self.fail(f"'{op}' takes a number, not {operand!r}", op_path)
+                    self.fail(f"'{op}' takes a number or a $variable, not {operand!r}", op_path)
                 tests.append(FieldTest(field_name, NUMBER_OPS[op], operand))
         return tests
 

@@ -43,8 +43,8 @@ def test_good_case_loads(tmp_path):
 CASES = [
     ("misspelt key", GOOD.replace("closeness:", "closenes:"),
      "case.yaml:6: persons[0].closenes: unknown key 'closenes' (did you mean 'closeness'?); expected one of: id, "
-     "relationship, closeness, alive, conflict, expectations_reciprocal, dispute_stage, betrayal, abusive, "
-     "can_confide, notes"),
+     "relationship, closeness, alive, conflict, conflict_months_before_onset, expectations_reciprocal, "
+     "dispute_stage, betrayal, abusive, can_confide, matters_most, notes"),
     ("misspelt value", GOOD.replace("closeness: inner", "closeness: innr"),
      "case.yaml:6: persons[0].closeness: 'innr' is not allowed (did you mean 'inner'?); expected one of: inner, "
      "middle, outer, unknown"),
