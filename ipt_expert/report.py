@@ -23,6 +23,7 @@ FORMATS = {"text": "formulation.txt.j2", "markdown": "formulation.md.j2",
 SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
             ".json": "json"}
 SESSIONS = "12-16 weekly sessions"
+CLOSE_CALL = 0.1   # score gap under which the report says the top two areas are close
 
 
 def format_for_path(path: str | None, default: str = "text") -> str:
@@ -92,6 +93,8 @@ def report_context(formulation: Formulation) -> dict:
         "rules_dir": _rules_label(formulation.rules_dir),
         "rule_count": len({f.rule for f in formulation.findings}),
         "episode": formulation.case.data.get("episode", {}),
+        "close_call": (formulation.candidates[1].score > 0 and formulation.candidates[0].score
+                       - formulation.candidates[1].score < CLOSE_CALL),
     }
 
 
