@@ -163,12 +163,16 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
         })
     missed = []
     if answer[0] != key.primary:
-        missed = [{"area": key.primary, "rule": f.rule, "text": f.text, "source": f.source}
-                  for f in formulation.candidate(key.primary).evidence[:4]]
+        seen_rules = set()
+        for f in formulation.candidate(key.primary).evidence:
+            if f.rule not in seen_rules and len(missed) < 4:
+                seen_rules.add(f.rule)
+                missed.append({"area": key.primary, "rule": f.rule, "text": f.text, "source": f.source})
     traps = [{"id": t, **policy.traps[t]} for t in _traps(answer, case, formulation) if t in policy.traps]
-    read = [key.source] if key.source else []
-    read += sorted({f.source for f in formulation.candidate(key.primary).evidence})
-    read += [t["read"] for t in traps]
+    read = []
+    for text in [key.source, *(t["read"] for t in traps),
+                 *(f.source for f in formulation.candidate(key.primary).evidence)]:
+        read += [part.strip() for part in (text or "").split(";") if part.strip()]
     return CheckResult(
         vignette=case.id, answer=answer, key_primary=key.primary, key_focus=list(key.focus), credit=credit,
         agreement=agreement, verdict=verdicts[agreement], your_choice=your_choice, missed_evidence=missed,

@@ -215,7 +215,12 @@ def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, rules_di
         base = vignette_dir
         jobs = [(_resolve_vignette(r.vignette, base, answer_sheet, r.line), r.answer, r.rationale) for r in rows]
     else:
-        jobs = [(_resolve_vignette(vignette, vignette_dir), parse_areas(answer), rationale)]
+        from .errors import CaseError
+        try:
+            areas = parse_areas(answer)
+        except CaseError as exc:
+            raise click.BadParameter(exc.message, param_hint="'-a' / '--answer'") from exc
+        jobs = [(_resolve_vignette(vignette, vignette_dir), areas, rationale)]
     results = []
     for path, areas, text in jobs:
         case = load_case(path)

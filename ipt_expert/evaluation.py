@@ -58,6 +58,7 @@ def _evaluate_one(args) -> dict:
         "top_score": round(result.candidates[0].score, 3),
         "margin": round(result.candidates[0].score - result.candidates[1].score, 3),
         "top1": ranking[0] == key.primary, "top2": key.primary in ranking[:2],
+        "focus_match": list(result.focus) == list(key.focus),
         "top1_acceptable": ranking[0] in (key.primary, *key.acceptable),
         "not_first_violated": ranking[0] in key.not_first,
         "flags_expected": "+".join(sorted(key.flags)), "flags_raised": "+".join(raised),
@@ -136,15 +137,20 @@ def evaluate_directory(directory: str, rules_dir: str, grief_school: str = "stri
         "top1_agreement": round(float(table["top1"].mean()), 4),
         "top2_agreement": round(float(table["top2"].mean()), 4),
         "top1_within_acceptable": round(float(table["top1_acceptable"].mean()), 4),
+        "focus_agreement": round(float(table["focus_match"].mean()), 4),
         "not_first_violations": int(table["not_first_violated"].sum()),
         "cohen_kappa": round(float(cohen_kappa(confusion)), 4),
         "flags_expected": expected_flags,
         "flags_missed": missed_flags,
         "rules": len(coverage),
-        "rules_never_fired": sum(1 for v in coverage.values() if not v),
+        "rules_never_fired": 0,
+        "rules_of_the_other_school": 0,
         "grief_school": grief_school,
     }
-    never = sorted(rule for rule, hits in coverage.items() if not hits)
+    other_school = {spec.id for spec in kb.rules if spec.school not in (None, grief_school)}
+    never = sorted(rule for rule, hits in coverage.items() if not hits and rule not in other_school)
+    summary["rules_never_fired"] = len(never)
+    summary["rules_of_the_other_school"] = len(other_school)
     return Evaluation(table=table, confusion=confusion, per_area=per_area, summary=summary,
                       coverage={k: sorted(v) for k, v in sorted(coverage.items())}, never_fired=never,
                       skipped=skipped)
@@ -193,7 +199,9 @@ def render_evaluation(evaluation: Evaluation, fmt: str) -> str:
              ("'must not come first' violations", s["not_first_violations"]),
              ("Cohen's kappa, engine vs key", f"{s['cohen_kappa']:.3f}"),
              ("safety flags missed", f"{s['flags_missed']} of {s['flags_expected']} expected"),
-             ("rules never fired", f"{s['rules_never_fired']} of {s['rules']}"),
+             ("focus (one or two areas, in order) as in the key", _percent(s["focus_agreement"])),
+             ("rules never fired", f"{s['rules_never_fired']} of {s['rules']} "
+                                   f"(not counting {s['rules_of_the_other_school']} of the other grief school)"),
              ("grief school", s["grief_school"])]
     lines += [f"- {k}: {v}" if md else f"  {k}: {v}" for k, v in items]
     lines.append("")

@@ -13,6 +13,7 @@ from . import __version__
 from .case import AREAS, Case
 from .engine import Finding, reasoner_for
 from .rulebase import KnowledgeBase, Policy
+from .privacy import privacy_warnings
 from .scoring import Certainty, combine
 
 DISCLAIMER = ("ipt-expert is a decision aid for clinicians trained in interpersonal psychotherapy. "
@@ -82,6 +83,7 @@ class Formulation:
             "flags": [dict(flag) for flag in self.flags],
             "missing": [dict(item) for item in self.missing],
             "notes": [dict(note) for note in self.notes],
+            "privacy": privacy_warnings(self.case.data),
         }
 
 
