@@ -60,12 +60,15 @@ def _same(expected, value) -> bool:
     return expected == value
 
 
-def _one_of(options, value) -> bool:
-    return any(_same(option, value) for option in options)
+def _one_of(others: frozenset, bools: frozenset, value) -> bool:
+    # Booleans apart: True == 1 in Python, but 'true' is not the number 1 here.
+    if isinstance(value, bool):
+        return value in bools
+    return value in others
 
 
-def _none_of(options, value) -> bool:
-    return not _one_of(options, value)
+def _none_of(others: frozenset, bools: frozenset, value) -> bool:
+    return not _one_of(others, bools, value)
 
 
 def _compare(op, bound, value) -> bool:
@@ -79,15 +82,27 @@ def _is_known(value) -> bool:
 _COMPARATORS = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 
 
+def _split(values: tuple) -> tuple:
+    return (frozenset(v for v in values if not isinstance(v, bool)),
+            frozenset(v for v in values if isinstance(v, bool)))
+
+
+@functools.lru_cache(maxsize=None)
 def _constraint(test: FieldTest):
+    """The experta field constraint for a test.
+
+    Cached, so that identical tests in different rules are the same object:
+    experta's alpha network then evaluates each distinct test once per fact
+    instead of once per rule.
+    """
     if test.op == "eq":
         if isinstance(test.value, str):
             return ex.L(test.value)
         return ex.P(functools.partial(_same, test.value))
     if test.op == "in":
-        return ex.P(functools.partial(_one_of, test.value))
+        return ex.P(functools.partial(_one_of, *_split(test.value)))
     if test.op == "not_in":
-        return ex.P(functools.partial(_none_of, test.value))
+        return ex.P(functools.partial(_none_of, *_split(test.value)))
     if test.op in _COMPARATORS:
         return ex.P(functools.partial(_compare, _COMPARATORS[test.op], test.value))
     if test.op == "known":
@@ -161,6 +176,23 @@ def compile_rule(spec: RuleSpec):
     return ex.Rule(*conditions)(_action(spec.id))
 
 
+def fire_agenda(engine) -> None:
+    """Fire every activation on the agenda, in the agenda's own order.
+
+    This is what ``engine.run()`` does, minus one step: after each firing run()
+    asks the Rete network for changes, visiting every rule's terminal node,
+    in case the action declared or retracted facts.  Our actions never do
+    (they only record the match), so the agenda after declaration is already
+    complete, and that per-firing visit, about a quarter of the time of a
+    case, can be skipped.  A test checks the result equals run()'s.
+    """
+    while True:
+        activation = engine.agenda.get_next()
+        if activation is None:
+            break
+        activation.rule(engine, **{k: v for k, v in activation.context.items() if not k.startswith("__")})
+
+
 class Reasoner:
     """A compiled knowledge base: give it cases, get findings."""
 
@@ -184,7 +216,7 @@ class Reasoner:
         engine = self._fresh_engine()
         declared = [FACT_CLASSES[f.type](**dict(f.fields)) for f in case_facts(case, grief_school)]
         engine.declare(*declared)
-        engine.run()
+        fire_agenda(engine)
         fired, engine.fired = engine.fired, []
         results = sorted((self._finding(self.specs[rule_id], context) for rule_id, context in fired),
                          key=lambda f: (f.rule, f.facts, f.text))

@@ -60,3 +60,23 @@ def test_formulating_twice_in_one_process_is_identical(kb):
     first = render(formulate(case_from_data(data), kb), "text")
     second = render(formulate(case_from_data(data), kb), "text")
     assert first == second
+
+
+def test_firing_the_agenda_equals_experta_run(kb):
+    """The fast path (fire the agenda once) finds exactly what engine.run() finds."""
+    from ipt_expert.engine import reasoner_for
+    from ipt_expert.facts import case_facts
+    from ipt_expert.engine import FACT_CLASSES
+    from ipt_expert.case import load_case
+
+    reasoner = reasoner_for(kb)
+    for path in vignette_paths():
+        case = load_case(str(path))
+        fast = [(f.rule, f.facts) for f in reasoner.findings(case)]
+        engine = reasoner._fresh_engine()
+        engine.declare(*[FACT_CLASSES[f.type](**dict(f.fields)) for f in case_facts(case)])
+        engine.run()
+        slow = sorted({(rule, tuple(sorted(v["ref"] for v in ctx.values() if hasattr(v, "items") and "ref" in v)))
+                       for rule, ctx in engine.fired})
+        engine.fired = []
+        assert sorted(set(fast)) == slow, path.name
