@@ -48,12 +48,12 @@ class Case:
 
 def load_case(path: str) -> Case:
     """Read, parse and validate a case or vignette file ('-' reads standard input)."""
-    return case_from_document(load_document(path, what="case file", error=CaseError))
+    return case_from_document(load_document(path, what="case file in YAML or JSON", error=CaseError))
 
 
 def parse_case(text: str, source: str = "<text>") -> Case:
     """Validate a case given as YAML or JSON text."""
-    return case_from_document(parse_document(text, source, what="case file", error=CaseError))
+    return case_from_document(parse_document(text, source, what="case file in YAML or JSON", error=CaseError))
 
 
 def case_from_data(data: Any, source: str = "<data>") -> Case:
@@ -64,7 +64,7 @@ def case_from_data(data: Any, source: str = "<data>") -> Case:
 def case_from_document(document: Document) -> Case:
     data = document.data
     if not isinstance(data, dict):
-        raise CaseError(f"expected a mapping of case fields at the top level, got {type(data).__name__}",
+        raise CaseError(f"expected a mapping of case fields at the top level, got {_kind_of(data)}",
                         source=document.source, line=document.line_of(()))
     validate(document, "case", CaseError)
     _check_references(document)
@@ -87,6 +87,13 @@ def case_from_document(document: Document) -> Case:
                             line=document.line_of(("answer_key", "focus")), field="answer_key.focus")
     return Case(id=data["id"], source=document.source, data=data, title=data.get("title", ""),
                 narrative=data.get("narrative"), answer_key=answer_key)
+
+
+def _kind_of(data) -> str:
+    if data is None:
+        return "nothing (null)"
+    return {list: "a list", str: "a text", bool: "true or false", int: "a number", float: "a number"}.get(
+        type(data), type(data).__name__)
 
 
 def _check_references(document: Document) -> None:

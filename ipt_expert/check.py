@@ -18,6 +18,7 @@ from .errors import CaseError, did_you_mean
 from .formulation import Formulation
 
 FULL, PARTIAL_CREDIT = 1.0, 0.5
+MAX_ANSWERS = 2000
 AREA_ALIASES = {
     "grief": "grief", "role_dispute": "role_dispute", "dispute": "role_dispute", "role_disputes": "role_dispute",
     "interpersonal_dispute": "role_dispute", "role_transition": "role_transition", "transition": "role_transition",
@@ -193,7 +194,7 @@ def read_answer_sheet(path: str) -> list:
     """An answer sheet: CSV with columns vignette, answer and optionally rationale."""
     from .yamlio import read_text
 
-    text, source = read_text(path, what="answer sheet (CSV)", error=CaseError)
+    text, source = read_text(path, what="answer sheet in CSV", error=CaseError)
     reader = csv.DictReader(io.StringIO(text))
     columns = [c.strip().lower() for c in (reader.fieldnames or [])]
     if not columns:
@@ -219,6 +220,8 @@ def read_answer_sheet(path: str) -> list:
                 raise CaseError("the vignette field is empty", source=source, line=line, field="vignette")
             areas = parse_areas(clean.get("answer", ""), source=source, line=line)
             rows.append(AnswerRow(clean["vignette"], areas, clean.get("rationale", ""), line))
+            if len(rows) > MAX_ANSWERS:
+                raise CaseError(f"has more than {MAX_ANSWERS} answers; split the sheet", source=source, line=line)
     except csv.Error as exc:
         raise CaseError(f"not valid CSV: {exc}", source=source, line=reader.line_num) from exc
     if not rows:

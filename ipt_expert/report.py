@@ -115,6 +115,8 @@ def render(formulation: Formulation, fmt: str = "text", template_dir: str | None
                                  line=exc.lineno) from exc
     except jinja2.UndefinedError as exc:
         raise KnowledgeBaseError(f"template uses an undefined value: {exc.message}", source=name) from exc
+    except jinja2.exceptions.SecurityError as exc:
+        raise KnowledgeBaseError(f"template tried something unsafe and was stopped: {exc}", source=name) from exc
     except jinja2.TemplateNotFound as exc:
         raise KnowledgeBaseError(f"template {name} not found in {', '.join(dirs)}", source=name) from exc
 

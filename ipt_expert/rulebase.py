@@ -34,6 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from jinja2 import nodes
 
 from .errors import KnowledgeBaseError, did_you_mean, field_path
 from .templating import make_environment
@@ -42,8 +43,12 @@ from .vocabulary import FactType, fact_types
 from .yamlio import Document, load_document
 
 POLICY_FILE = "policy.yaml"
+MAX_RULE_FILES = 40        # with at most 300 rules each (rules.schema.json)
 NUMBER_OPS = {"at_most": "le", "at_least": "ge", "less_than": "lt", "more_than": "gt"}
 OPERATORS = ("is", "one_of", "not", "known", *NUMBER_OPS)
+# What a rule's sentence may use: ours, and Jinja's harmless text filters.
+SENTENCE_FILTERS = ("human", "months", "onset_timing", "the_person", "event_name", "capitalize", "lower",
+                    "upper", "title", "trim", "default", "join", "length", "round", "int", "first", "last")
 _VARIABLE = re.compile(r"^\$([a-z][a-z0-9_]*)$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -91,12 +96,19 @@ class RuleSpec:
     raw_when: list = field(default_factory=list, repr=False)
     bindings: dict = field(default_factory=dict)     # name -> fact type, for positive patterns
     variables: dict = field(default_factory=dict)    # variable -> (fact type, field)
-    says_template: jinja2.Template | None = field(default=None, repr=False)
-    field_compiled: jinja2.Template | None = field(default=None, repr=False)
+    _compiled: dict = field(default_factory=dict, repr=False)
+
+    def _template(self, source: str) -> jinja2.Template:
+        # Checked when the rule loaded; compiled on first use, since a case
+        # fires only a fraction of the rules and compiling is most of the cost.
+        template = self._compiled.get(source)
+        if template is None:
+            template = self._compiled[source] = _rule_text_environment().from_string(source)
+        return template
 
     def render(self, context: dict) -> tuple[str, str | None]:
-        text = self.says_template.render(context)
-        target = self.field_compiled.render(context) if self.field_compiled is not None else None
+        text = self._template(self.says).render(context)
+        target = self._template(self.field_template).render(context) if self.field_template is not None else None
         return " ".join(text.split()), target
 
 
@@ -159,6 +171,9 @@ def _load_cached(resolved: str, stamp: tuple, shown: str) -> KnowledgeBase:
     files = rule_files(directory)
     if not files:
         raise KnowledgeBaseError("has no rule files (*.yaml)", source=shown)
+    if len(files) > MAX_RULE_FILES:
+        raise KnowledgeBaseError(f"has {len(files)} rule files; a rule base has at most {MAX_RULE_FILES}",
+                                 source=shown)
     policy_path = directory / POLICY_FILE
     if not policy_path.is_file():
         raise KnowledgeBaseError(f"has no {POLICY_FILE} (areas and focus settings)", source=shown)
@@ -183,7 +198,7 @@ def _load_policy(shown: str, path: Path) -> Policy:
     data = document.data
     ids = [a["id"] for a in data["areas"]]
     if len(set(ids)) != 4:
-        raise KnowledgeBaseError("areas must list each of the four areas once", source=shown,
+        raise KnowledgeBaseError("must list each of the four areas once", source=shown,
                                  line=document.line_of(("areas",)), field="areas")
     focus = data["focus"]
     return Policy(areas=tuple(AreaInfo(**a) for a in data["areas"]),
@@ -229,7 +244,8 @@ class _RuleCompiler:
         for key, kinds in (("area", ("evidence",)), ("weight", ("evidence",)), ("direction", ("evidence",)),
                            ("severity", ("flag",)), ("flag", ("flag",)), ("field", ("missing",))):
             if key in raw and kind not in kinds:
-                self.fail(f"'{key}' belongs to {' or '.join(kinds)} rules, not to a {kind} rule", (key,))
+                self.fail(f"'{key}' belongs to {' or '.join(kinds)} rules, not to {'an' if kind[0] in 'aeiou' else 'a'} "
+                          f"{kind} rule", (key,))
         when = tuple(self._item(item, ("when", i), positive=True) for i, item in enumerate(raw["when"]))
         spec = RuleSpec(
             id=raw["id"], kind=kind, title=raw["title"], says=raw["says"], source=raw["source"],
@@ -240,9 +256,9 @@ class _RuleCompiler:
             field_template=raw.get("field"), school=raw.get("school"),
             doc=raw.get("doc", ""), examples=raw["examples"], raw_when=raw["when"], bindings=dict(self.bindings),
             variables=dict(self.variables))
-        spec.says_template = self._template(raw["says"], ("says",))
+        self._check_template(raw["says"], ("says",))
         if spec.field_template is not None:
-            spec.field_compiled = self._template(spec.field_template, ("field",))
+            self._check_template(spec.field_template, ("field",))
         return spec
 
     # -- conditions
@@ -364,6 +380,11 @@ class _RuleCompiler:
             elif op == "not":
                 if isinstance(operand, str) and _VARIABLE.match(operand):
                     name = _VARIABLE.match(operand).group(1)
+                    if not positive:
+                        # experta does not carry an outer binding into a
+                        # negated test inside NOT/EXISTS: it would always pass.
+                        self.fail(f"'not: ${name}' cannot stand inside not/exists; match the fact in a "
+                                  "condition of its own", op_path)
                     if name not in self.variables:
                         self.fail(f"'${name}' must be bound in an earlier condition before 'not: ${name}'", op_path)
                     tests.append(FieldTest(field_name, "not_var", name))
@@ -395,24 +416,48 @@ class _RuleCompiler:
         return tests
 
     # -- rationale templates
-    def _template(self, text: str, path: tuple) -> jinja2.Template:
+    def _check_template(self, text: str, path: tuple) -> None:
+        """Check a sentence without compiling it: syntax, names, fields, filters.
+
+        Sentences may name the rule's matched facts and variables, read a
+        fact's fields (``event.kind``) and apply the registered filters; they
+        may not call anything or reach attributes of anything else.  They are
+        rendered in Jinja's sandbox as well.
+        """
         env = _rule_text_environment()
         try:
-            template = env.from_string(text)
+            tree = env.parse(text)
         except jinja2.TemplateSyntaxError as exc:
             self.fail(f"template syntax error: {exc.message}", path, exc)
-        sample = {name: fact_types()[t].sample() for name, t in self.bindings.items()}
-        for variable, (fact_type, field_name) in self.variables.items():
-            sample[variable] = fact_types()[fact_type].fields[field_name].sample()
-        try:
-            template.render(sample)
-        except jinja2.UndefinedError as exc:
-            names = sorted(sample)
-            self.fail(f"the sentence uses something the rule does not match ({exc.message}); "
-                      f"it can use: {', '.join(names) if names else 'nothing (no fact is matched)'}", path, exc)
-        except jinja2.TemplateError as exc:
-            self.fail(f"the sentence cannot be rendered: {exc}", path, exc)
-        return template
+        known = dict(self.bindings)
+        known.update({name: None for name in self.variables})
+        local = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
+
+        def undefined(detail: str):
+            names = sorted(known)
+            self.fail(f"the sentence uses something the rule does not match ({detail}); "
+                      f"it can use: {', '.join(names) if names else 'nothing (no fact is matched)'}", path)
+
+        for node in tree.find_all(nodes.Name):
+            if node.ctx == "load" and node.name not in known and node.name not in local:
+                undefined(f"'{node.name}' is undefined")
+        for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+            key = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+            target = node.node
+            if not isinstance(target, nodes.Name) or known.get(target.name) is None or not isinstance(key, str):
+                self.fail("a sentence may only read the fields of a matched fact, like {{ event.kind }}", path)
+            fields = fact_types()[known[target.name]].fields
+            if key not in fields:
+                undefined(f"{known[target.name]} has no field '{key}'{did_you_mean(key, fields)}")
+        for node in tree.find_all(nodes.Call):
+            self.fail("a sentence may not call anything; use a filter, like {{ event.kind | human }}", path)
+        for node in tree.find_all(nodes.Filter):
+            if node.name not in SENTENCE_FILTERS:
+                self.fail(f"unknown filter '{node.name}'{did_you_mean(node.name, SENTENCE_FILTERS)}; "
+                          f"sentences may use: {', '.join(SENTENCE_FILTERS)}", path)
+        for node in tree.find_all(nodes.Test):
+            if node.name not in env.tests:
+                self.fail(f"unknown test '{node.name}'{did_you_mean(node.name, env.tests)}", path)
 
 
 @lru_cache(maxsize=1)

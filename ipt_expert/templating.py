@@ -4,7 +4,8 @@ Two uses, one place:
 
 * report templates (``reports/templates``, shipped in the package, with an
   optional user directory searched first): ``StrictUndefined`` so a template
-  that names a missing value fails loudly, autoescape for HTML;
+  that names a missing value fails loudly, autoescape for HTML, and the
+  sandbox, since a template directory may be shared;
 * rationale sentences written in rule files: these come from rule packs that
   people share, so they render in Jinja's *sandbox* (no attribute access to
   Python internals, no callables) with the same strictness.
@@ -79,10 +80,12 @@ def make_environment(*, template_dirs: list | tuple = (), sandboxed: bool = Fals
         env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
                                             keep_trailing_newline=False)
     else:
+        # Report templates are sandboxed too: a template directory passed with
+        # --templates may come from someone else.
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(Path(d))) for d in template_dirs])
-        env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined,
-                                 autoescape=_autoescape, keep_trailing_newline=True,
-                                 trim_blocks=True, lstrip_blocks=True)
+        env = ImmutableSandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined,
+                                            autoescape=_autoescape, keep_trailing_newline=True,
+                                            trim_blocks=True, lstrip_blocks=True)
     env.filters["human"] = human
     env.filters["months"] = months
     env.filters["pretty_json"] = to_pretty_json

@@ -63,11 +63,28 @@ def _expected(schema: dict, validator: Draft202012Validator) -> str:
              "object": "a mapping", "array": "a list", "boolean": "true or false"}
     text = words.get(kind, "a value") if isinstance(kind, str) else "a value"
     low, high = schema.get("minimum"), schema.get("maximum")
+    above, below = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
     if low is not None and high is not None:
         text += f" from {low} to {high}"
+    elif above is not None and below is not None:
+        text += f" above {above} and below {below}"
     elif low is not None:
         text += f" of at least {low}"
     return text
+
+
+_FORMS = {
+    "^[a-z][a-z0-9 _'-]{0,59}$": "use a role label such as 'mother' or 'older sister' (lower-case letters, "
+                                 "digits, spaces, ' - _), not a name",
+    "^[a-z0-9][a-z0-9_-]{0,79}$": "use lower-case letters, digits, '-' and '_'",
+    "^[a-z0-9][a-z0-9_-]{0,59}$": "use lower-case letters, digits, '-' and '_'",
+    "^[a-z][a-z0-9_]{2,79}$": "use lower-case letters, digits and '_', starting with a letter",
+    "^[a-z][a-z0-9_]*$": "use lower-case letters, digits and '_', starting with a letter",
+}
+
+
+def _form(schema: dict) -> str:
+    return _FORMS.get(schema.get("pattern", ""), f"it must match {schema.get('pattern')}")
 
 
 def _message(error: jsonschema.ValidationError, validator: Draft202012Validator) -> tuple[tuple, str]:
@@ -95,7 +112,8 @@ def _message(error: jsonschema.ValidationError, validator: Draft202012Validator)
     if kind == "type":
         return path, f"expected {_expected(error.schema, validator)}, got {show(value)}"
     if kind == "pattern":
-        return path, f"{show(value)} is not a valid {path[-1] if path else 'value'}: use lower-case letters, digits, spaces, '-' or '_' (a role label, not a name)"
+        what = path[-1] if path and isinstance(path[-1], str) else "value"
+        return path, f"{show(value)} is not a valid {what}: {_form(error.schema)}"
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return path, f"{show(value)} is out of range; expected {_expected(error.schema, validator)}"
     if kind in ("maxItems", "maxLength"):

@@ -110,6 +110,7 @@ def fact_types() -> dict:
     return types
 
 
+@lru_cache(maxsize=None)
 def field_default(fact_type: str, field_name: str):
     """The value a field has when the case leaves it out."""
     schema = load_schema("case")

@@ -81,6 +81,10 @@ def _screen_events(text: str) -> None:
             depth -= 1
 
 
+def _a(what: str) -> str:
+    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
+
+
 def read_text(path: str, *, what: str, error: type[IptExpertError] = IptExpertError,
               shown: str | None = None) -> tuple[str, str]:
     """Read a UTF-8 text file (or standard input for '-'); return (text, display name)."""
@@ -90,20 +94,22 @@ def read_text(path: str, *, what: str, error: type[IptExpertError] = IptExpertEr
     else:
         source = shown or str(path)
         if os.path.isdir(path):
-            raise error(f"is a directory; expected a {what}", source=source)
+            raise error(f"is a directory; expected {_a(what)}", source=source)
         try:
             with open(path, "rb") as handle:
                 raw = handle.read(MAX_FILE_BYTES + 1)
         except FileNotFoundError as exc:
-            raise error(f"no such file; expected a {what}", source=source) from exc
+            raise error(f"no such file; expected {_a(what)}", source=source) from exc
         except PermissionError as exc:
             raise error("cannot be read: permission denied", source=source) from exc
         except OSError as exc:
             raise error(f"cannot be read: {exc.strerror or exc}", source=source) from exc
     if len(raw) > MAX_FILE_BYTES:
-        raise error(f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; a {what} is far smaller", source=source)
+        raise error(f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; {_a(what)} is far smaller", source=source)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise error("is UTF-16 text; save it as UTF-8", source=source)
     if b"\x00" in raw:
-        raise error(f"is binary, not text; expected a {what} in YAML or JSON", source=source)
+        raise error(f"is binary, not text; expected {_a(what)}", source=source)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -131,7 +137,7 @@ def parse_document(text: str, source: str, *, what: str,
         loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
-            raise error(f"is empty; expected a {what}", source=source)
+            raise error(f"is empty; expected {_a(what)}", source=source)
         lines: dict[tuple, int] = {}
         _index_lines(node, (), lines, error, source)
         data = loader.construct_document(node)

@@ -66,8 +66,8 @@ CASES = [
      "case.yaml:6: persons[1].id: role label 'husband' is used twice (also persons[0]); make labels unique, "
      "e.g. 'older sister' and 'younger sister'"),
     ("name instead of role label", GOOD.replace("id: husband", "id: John"),
-     "case.yaml:5: persons[0].id: 'John' is not a valid id: use lower-case letters, digits, spaces, '-' or '_' "
-     "(a role label, not a name)"),
+     "case.yaml:5: persons[0].id: 'John' is not a valid id: use a role label such as 'mother' or 'older sister' "
+     "(lower-case letters, digits, spaces, ' - _), not a name"),
     ("unknown event kind", GOOD.replace("kind: death", "kind: divorse"),
      "case.yaml:9: events[0].kind: 'divorse' is not allowed (did you mean 'divorce'?); expected one of: death, "
      "stillbirth, neonatal_death, miscarriage, separation, divorce, breakup, marriage, new_relationship, "
@@ -84,9 +84,9 @@ CASES = [
      "case.yaml:1: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed: data files "
      "cannot build program objects"),
     ("top level list", "- id: demo\n",
-     "case.yaml:1: expected a mapping of case fields at the top level, got list"),
-    ("empty", "", "case.yaml: is empty; expected a case file"),
-    ("comment only", "# nothing here\n", "case.yaml: is empty; expected a case file"),
+     "case.yaml:1: expected a mapping of case fields at the top level, got a list"),
+    ("empty", "", "case.yaml: is empty; expected a case file in YAML or JSON"),
+    ("comment only", "# nothing here\n", "case.yaml: is empty; expected a case file in YAML or JSON"),
 ]
 
 
@@ -113,13 +113,13 @@ def test_not_utf8(tmp_path):
 def test_directory(tmp_path):
     with pytest.raises(CaseError) as info:
         load_case(str(tmp_path))
-    assert str(info.value) == f"{tmp_path}: is a directory; expected a case file"
+    assert str(info.value) == f"{tmp_path}: is a directory; expected a case file in YAML or JSON"
 
 
 def test_missing_file(tmp_path):
     with pytest.raises(CaseError) as info:
         load_case(str(tmp_path / "nope.yaml"))
-    assert str(info.value) == f"{tmp_path / 'nope.yaml'}: no such file; expected a case file"
+    assert str(info.value) == f"{tmp_path / 'nope.yaml'}: no such file; expected a case file in YAML or JSON"
 
 
 def test_deep_nesting(tmp_path):
@@ -136,4 +136,4 @@ def test_alias_bomb_is_refused_quickly(tmp_path):
 
 def test_too_large(tmp_path):
     text = "id: demo\nepisode: {onset_months_ago: 4}\nnotes: '" + "x" * 2_100_000 + "'\n"
-    assert error_for(tmp_path, text) == "case.yaml: is larger than 2 MB; a case file is far smaller"
+    assert error_for(tmp_path, text) == "case.yaml: is larger than 2 MB; a case file in YAML or JSON is far smaller"

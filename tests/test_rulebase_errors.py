@@ -98,8 +98,14 @@ def test_sentence_naming_an_unmatched_fact(rule_dir):
 
 def test_sentence_naming_an_unknown_field(rule_dir):
     message = error_of(rule_dir, GOOD_RULE.replace("{{ event.person }}", "{{ event.persn }}"))
-    assert message.startswith("DIR/mine.yaml:8: rules[0].says: rule 'my_rule': the sentence uses something "
-                              "the rule does not match (")
+    assert message == ("DIR/mine.yaml:8: rules[0].says: rule 'my_rule': the sentence uses something the rule does "
+                       "not match (event has no field 'persn' (did you mean 'person'?)); it can use: event")
+
+
+def test_sentence_with_unknown_filter(rule_dir):
+    message = error_of(rule_dir, GOOD_RULE.replace("{{ event.person }}", "{{ event.person | humn }}"))
+    assert message.startswith("DIR/mine.yaml:8: rules[0].says: rule 'my_rule': unknown filter 'humn' (did you mean "
+                              "'human'?); sentences may use: human, months,")
 
 
 def test_template_syntax_error(rule_dir):
@@ -120,7 +126,7 @@ def test_missing_weight_for_evidence(rule_dir):
 
 def test_weight_out_of_range(rule_dir):
     message = error_of(rule_dir, GOOD_RULE.replace("weight: 0.5", "weight: 1.5"))
-    assert message == "DIR/mine.yaml:5: rules[0].weight: 1.5 is out of range; expected a number"
+    assert message == "DIR/mine.yaml:5: rules[0].weight: 1.5 is out of range; expected a number above 0 and below 1"
 
 
 def test_unknown_rule_key(rule_dir):
