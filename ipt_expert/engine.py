@@ -233,7 +233,7 @@ class Reasoner:
         refs = set()
         for key, value in context.items():
             if isinstance(value, ex.Fact):
-                values[key] = {k: v for k, v in value.items() if not str(k).startswith("__")}
+                values[key] = value   # a dict; sentences may read only its declared fields
                 refs.add(value["ref"])
             else:
                 values[key] = value

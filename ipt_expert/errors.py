@@ -32,6 +32,10 @@ class IptExpertError(Exception):
         self.line = line
         self.field = field
 
+    def __reduce__(self):
+        # Keep the location when the error crosses a process boundary (evaluate's workers).
+        return (_rebuild, (type(self), self.message, self.source, self.line, self.field))
+
     def location(self) -> str:
         parts = []
         if self.source:
@@ -43,6 +47,10 @@ class IptExpertError(Exception):
     def __str__(self) -> str:
         where = self.location()
         return f"{where}: {self.message}" if where else self.message
+
+
+def _rebuild(cls, message, source, line, field):
+    return cls(message, source=source, line=line, field=field)
 
 
 class CaseError(IptExpertError):

@@ -96,8 +96,6 @@ def evaluate_directory(directory: str, rules_dir: str, grief_school: str = "stri
 
     kb = load_knowledge_base(rules_dir)       # fails early, in this process, on a broken rule base
     files = vignette_files(directory)
-    for path in files:                        # and on a broken case, before any worker starts
-        load_case(path)
     tasks = [(path, grief_school) for path in files]
     if jobs <= 1 or len(files) < 2:
         _init_worker(rules_dir, grief_school)
