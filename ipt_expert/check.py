@@ -71,7 +71,9 @@ class CheckResult:
 def _credit(answer: list, case: Case) -> tuple:
     key = case.answer_key
     first = answer[0]
-    if first == key.primary:
+    if len(key.focus) == 2 and set(answer[:2]) == set(key.focus):
+        credit = FULL   # both areas of a two-area focus, in either order
+    elif first == key.primary:
         credit = FULL
         if len(key.focus) == 2 and len(answer) >= 2 and answer[1] != key.focus[1]:
             credit = 0.75

@@ -149,7 +149,8 @@ def _missing(findings: list) -> list:
     for f in findings:
         if f.kind == "missing" and f.field not in by_field:
             by_field[f.field] = {"field": f.field, "question": f.text, "rule": f.rule}
-    return [by_field[k] for k in sorted(by_field)]
+    # Safety questions first: they come before any formulation (guide section 5).
+    return [by_field[k] for k in sorted(by_field, key=lambda f: (not f.startswith("safety."), f))]
 
 
 def _notes(findings: list) -> list:

@@ -18,7 +18,21 @@ _DATE = re.compile(
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b(?:\s+(?:19|20)\d\d)?"  # 12 March 2024
     rf"|(?:{_MONTHS})\s+(?:19|20)\d\d"                        # March 2024
     r"|(?:in|since|until|from)\s+(?:19|20)\d\d)\b")           # in 2019
-_NAME = re.compile(r"\b(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z]+|(?:named|called)\s+[A-Z][a-z]+)")
+_HOLIDAYS = "Christmas|Easter|Thanksgiving|Ramadan|Eid|Diwali|Hanukkah|Passover|Lunar New Year|New Year"
+_DAY = re.compile(rf"\b(?:(?:last|this|next|at|over|since|after|before)\s+(?:{_HOLIDAYS})|(?:{_HOLIDAYS})\s+(?:19|20)\d\d)\b")
+_ROLES = ("husband", "wife", "partner", "son", "daughter", "mother", "father", "brother", "sister", "friend",
+          "boyfriend", "girlfriend", "boss", "manager", "colleague", "cousin", "aunt", "uncle", "grandmother",
+          "grandfather", "niece", "nephew", "fiance", "fiancee", "stepmother", "stepfather", "teacher", "neighbour")
+_NOT_NAMES = {"The", "A", "An", "And", "But", "I", "He", "She", "They", "We", "It", "His", "Her", "Their"}
+_NAME = re.compile(r"\b(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z]+|(?:named|called)\s+[A-Z][a-z]+"
+                   rf"|(?:{'|'.join(_ROLES)})\s+(?!(?:{'|'.join(_NOT_NAMES)})\b)[A-Z][a-z]+)")
+# Words a role label usually contains; a label with none of them may be a name.
+_ROLE_WORDS = _ROLES + (
+    "child", "children", "parent", "sibling", "spouse", "baby", "infant", "relative", "family", "in-law", "grand",
+    "colleague", "workmate", "staff", "peer", "classmate", "teammate", "team", "club", "group", "member", "couple",
+    "neighbour", "neighbor", "acquaintance", "sponsor", "supervisor", "employer", "employee", "coach", "doctor",
+    "therapist", "carer", "caregiver", "landlord", "flatmate", "roommate", "housemate", "student", "pupil",
+    "priest", "imam", "rabbi", "pastor", "mentor", "client", "patient", "people", "step", "godparent")
 
 
 def _texts(data: dict):
@@ -35,8 +49,14 @@ def _texts(data: dict):
 def privacy_warnings(data: dict) -> list:
     """[{field, text}] for free text that looks like it holds a date or a name."""
     warnings = []
+    for person in data.get("persons", []):
+        label = person.get("id", "")
+        if not any(word in label for word in _ROLE_WORDS):
+            warnings.append({"field": f"persons[{label}].id",
+                             "text": f"'{label}' does not look like a role label; if it is a name, use a role "
+                                     "such as 'neighbour' or 'older sister'"})
     for field, text in _texts(data):
-        for pattern, what in ((_DATE, "a calendar date"), (_NAME, "a personal name")):
+        for pattern, what in ((_DATE, "a calendar date"), (_DAY, "a calendar date"), (_NAME, "a personal name")):
             match = pattern.search(text)
             if match:
                 warnings.append({"field": field, "text": f"'{match.group(0)}' looks like {what}; "

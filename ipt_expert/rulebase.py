@@ -48,7 +48,7 @@ NUMBER_OPS = {"at_most": "le", "at_least": "ge", "less_than": "lt", "more_than":
 OPERATORS = ("is", "one_of", "not", "known", *NUMBER_OPS)
 # What a rule's sentence may use: ours, and Jinja's harmless text filters.
 SENTENCE_FILTERS = ("human", "months", "onset_timing", "the_person", "event_name", "capitalize", "lower",
-                    "upper", "title", "trim", "default", "join", "length", "round", "int", "first", "last")
+                    "upper", "title", "trim", "default", "join", "length", "round", "int", "abs", "first", "last")
 _VARIABLE = re.compile(r"^\$([a-z][a-z0-9_]*)$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -119,6 +119,16 @@ def read_text(path: str, *, what: str, error: type[IptExpertError] = IptExpertEr
     return text, source
 
 
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    """The decoder's complaint, in the same words on every Python version."""
+    # Python 3.13 points at the comma, earlier versions at the bracket after it.
+    start = exc.pos + 1 if exc.doc[exc.pos: exc.pos + 1] == "," else exc.pos
+    before, after = exc.doc[:start].rstrip(), exc.doc[start:].lstrip()
+    if before.endswith(",") and after[:1] in ("}", "]"):
+        return f"a comma before '{after[0]}' (JSON allows no trailing comma)"
+    return exc.msg
+
+
 def parse_document(text: str, source: str, *, what: str,
                    error: type[IptExpertError] = IptExpertError) -> Document:
     """Parse YAML/JSON text into a Document, refusing unsafe or lossy YAML."""
@@ -128,7 +138,7 @@ def parse_document(text: str, source: str, *, what: str,
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
-            raise error(f"not valid JSON: {exc.msg}", source=source, line=exc.lineno) from exc
+            raise error(f"not valid JSON: {_json_problem(exc)}", source=source, line=exc.lineno) from exc
         except RecursionError as exc:
             raise error(f"nesting deeper than {MAX_NESTING} levels", source=source) from exc
     loader = None

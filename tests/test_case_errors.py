@@ -97,7 +97,7 @@ def test_bad_case_message(tmp_path, text, expected):
 
 def test_json_case_with_syntax_error(tmp_path):
     assert error_for(tmp_path, '{"id": "demo", "episode": {"onset_months_ago": 4,}}', name="c.json") == (
-        "c.json:1: not valid JSON: Expecting property name enclosed in double quotes")
+        "c.json:1: not valid JSON: a comma before '}' (JSON allows no trailing comma)")
 
 
 def test_binary_file(tmp_path):

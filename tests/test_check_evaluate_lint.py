@@ -213,3 +213,21 @@ def test_privacy_warnings_reach_the_report(run_cli, tmp_path):
     assert report["privacy"] == [
         {"field": "notes", "text": "'12/03/2024' looks like a calendar date; use role labels and time relative to onset"},
         {"field": "notes", "text": "'Mrs Smith' looks like a personal name; use role labels and time relative to onset"}]
+
+
+def test_privacy_heuristics():
+    from ipt_expert.privacy import privacy_warnings
+    warnings = privacy_warnings({"persons": [{"id": "alexandra"}, {"id": "older sister"}, {"id": "darts team"}],
+                                 "notes": "Her husband Tom left last Christmas; her husband The end.",
+                                 "narrative": "Seen on 3 March 2024 with Dr Patel."})
+    assert warnings == [
+        {"field": "narrative", "text": "'3 March 2024' looks like a calendar date; use role labels and time "
+                                       "relative to onset"},
+        {"field": "narrative", "text": "'Dr Patel' looks like a personal name; use role labels and time relative "
+                                       "to onset"},
+        {"field": "notes", "text": "'husband Tom' looks like a personal name; use role labels and time relative "
+                                   "to onset"},
+        {"field": "notes", "text": "'last Christmas' looks like a calendar date; use role labels and time relative "
+                                   "to onset"},
+        {"field": "persons[alexandra].id", "text": "'alexandra' does not look like a role label; if it is a name, "
+                                                   "use a role such as 'neighbour' or 'older sister'"}]

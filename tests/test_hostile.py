@@ -75,7 +75,9 @@ def test_case_text_is_never_rendered_as_a_template(run_cli, tmp_path):
         "title: \"{{ 7*7 }} {% for x in range(3) %}x{% endfor %} <script>alert(1)</script>\"\n"
         "episode: {onset_months_ago: 3, diagnosis: \"{{ ''.__class__ }}\"}\n"
         "persons: [{id: mother, alive: false}]\n"
-        "events: [{kind: death, person: mother, months_before_onset: 2, id: death-of-mother}]\n",
+        "events: [{kind: death, person: mother, months_before_onset: 2, id: death-of-mother}]\n"
+        "safety: {suicidal_ideation: none, recent_suicide_attempt: false, homicidal_ideation: false,\n"
+        "         psychotic_symptoms: false, mania: none}\n",
         encoding="utf-8")
     for fmt in ("text", "markdown", "json"):
         result = run_cli("formulate", str(case), "-f", fmt)
