@@ -51,6 +51,11 @@ class Formulation:
     findings: list = field(repr=False, default_factory=list)
 
     @property
+    def focus_has_evidence(self) -> bool:
+        """False when no area has any evidence for it: the focus is then only the tie order."""
+        return self.candidates[0].score > 0
+
+    @property
     def provisional(self) -> bool:
         return any(flag["severity"] == "stop" for flag in self.flags)
 
@@ -72,6 +77,7 @@ class Formulation:
             "grief_school": self.grief_school,
             "provisional": self.provisional,
             "focus": list(self.focus),
+            "focus_has_evidence": self.focus_has_evidence,
             "candidates": [
                 {"area": c.area, "name": c.name, "rank": c.rank, "score": round(c.score, 3),
                  "certainty": round(c.certainty.factor, 3), "belief": round(c.certainty.belief, 3),

@@ -87,7 +87,8 @@ def report_context(formulation: Formulation) -> dict:
         "disclaimer": DISCLAIMER,
         "stop_text": STOP_TEXT,
         "areas": areas,
-        "statement": formulation_statement(formulation) if not formulation.provisional else [],
+        "statement": (formulation_statement(formulation)
+                      if formulation.focus_has_evidence and not formulation.provisional else []),
         "stop_flags": [f for f in data["flags"] if f["severity"] == "stop"],
         "warn_flags": [f for f in data["flags"] if f["severity"] == "warn"],
         "rules_dir": _rules_label(formulation.rules_dir),
