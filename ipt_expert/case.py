@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import CaseError, did_you_mean
+from .errors import CaseError, did_you_mean, field_path
 from .validation import validate
-from .yamlio import Document, load_document, parse_document
+from .yamlio import Document, load_document
 
 AREAS = ("grief", "role_dispute", "role_transition", "interpersonal_deficits")
 
@@ -51,11 +51,6 @@ def load_case(path: str) -> Case:
     return case_from_document(load_document(path, what="case file in YAML or JSON", error=CaseError))
 
 
-def parse_case(text: str, source: str = "<text>") -> Case:
-    """Validate a case given as YAML or JSON text."""
-    return case_from_document(parse_document(text, source, what="case file in YAML or JSON", error=CaseError))
-
-
 def case_from_data(data: Any, source: str = "<data>") -> Case:
     """Validate a case given as already-parsed data (no line numbers)."""
     return case_from_document(Document(data=data, source=source))
@@ -89,6 +84,24 @@ def case_from_document(document: Document) -> Case:
                 narrative=data.get("narrative"), answer_key=answer_key)
 
 
+RESERVED_LABELS = ("none", "unknown")
+
+
+def _identifiers(data: dict):
+    """(name, value, path) of every id and role label in the case."""
+    if isinstance(data.get("id"), str):
+        yield "id", data["id"], ("id",)
+    for index, person in enumerate(data.get("persons", [])):
+        yield "id", person["id"], ("persons", index, "id")
+    for index, event in enumerate(data.get("events", [])):
+        for key in ("id", "person"):
+            if key in event:
+                yield key, event[key], ("events", index, key)
+    trigger = data.get("substance_use", {}).get("trigger_person")
+    if trigger is not None:
+        yield "trigger_person", trigger, ("substance_use", "trigger_person")
+
+
 def _kind_of(data) -> str:
     if data is None:
         return "nothing (null)"
@@ -100,8 +113,16 @@ def _check_references(document: Document) -> None:
     data = document.data
     persons = data.get("persons", [])
     seen: dict[str, int] = {}
+    for name, value, where in _identifiers(data):
+        if any(ord(c) < 32 for c in value):
+            raise CaseError(f"{value!r} contains a line break or another control character", source=document.source,
+                            line=document.line_of(where), field=field_path(where))
     for index, person in enumerate(persons):
         label = person["id"]
+        if label in RESERVED_LABELS:
+            raise CaseError(f"'{label}' cannot be a role label: to the rules it means no person; use a role such as "
+                            "'neighbour'", source=document.source, line=document.line_of(("persons", index, "id")),
+                            field=f"persons[{index}].id")
         if label in seen:
             raise CaseError(f"role label '{label}' is used twice (also persons[{seen[label]}]); "
                             "make labels unique, e.g. 'older sister' and 'younger sister'",

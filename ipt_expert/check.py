@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 from .case import AREAS, Case
@@ -25,9 +26,6 @@ AREA_ALIASES = {
     "role_transitions": "role_transition", "interpersonal_deficits": "interpersonal_deficits",
     "deficits": "interpersonal_deficits", "interpersonal_sensitivity": "interpersonal_deficits",
 }
-_NON_DEATH_LOSS = {"separation", "divorce", "breakup", "job_loss", "financial_loss", "child_left_home",
-                   "illness", "injury", "loss_of_independence", "miscarriage", "retirement"}
-_DEATH = {"death", "stillbirth", "neonatal_death"}
 
 
 def parse_areas(text: str, *, source: str = "--answer", line: int | None = None) -> list:
@@ -68,23 +66,32 @@ class CheckResult:
         return dict(self.__dict__)
 
 
-def _credit(answer: list, case: Case) -> tuple:
+def _credit(answer: list, case: Case, names: dict) -> tuple:
+    """(credit, agreement, verdict) for an answer against the key."""
     key = case.answer_key
-    first = answer[0]
-    if len(key.focus) == 2 and set(answer[:2]) == set(key.focus):
-        credit = FULL   # both areas of a two-area focus, in either order
+    first, second = answer[0], (answer[1] if len(answer) > 1 else None)
+    two_area_key = len(key.focus) == 2
+    if two_area_key and set(answer[:2]) == set(key.focus):
+        credit, verdict = FULL, f"Agrees with the key's two-area focus: {names[key.focus[0]]} and {names[key.focus[1]]}."
     elif first == key.primary:
-        credit = FULL
-        if len(key.focus) == 2 and len(answer) >= 2 and answer[1] != key.focus[1]:
-            credit = 0.75
-    elif first in key.acceptable or (len(key.focus) == 2 and first == key.focus[1]):
-        credit = PARTIAL_CREDIT
+        if two_area_key and second is None:
+            credit, verdict = 0.75, (f"Agrees on the first area, {names[first]}; the key also names "
+                                     f"{names[key.focus[1]]} as a second area.")
+        elif second is not None and second not in key.focus and second not in key.acceptable:
+            credit, verdict = 0.75, (f"Agrees on the first area, {names[first]}; the key does not support "
+                                     f"{names[second]} as a second area.")
+        else:
+            credit, verdict = FULL, f"Agrees with the key: {names[key.primary]}."
+    elif first in key.acceptable or (two_area_key and first == key.focus[1]):
+        credit, verdict = PARTIAL_CREDIT, (f"Partly agrees: the key's first choice is {names[key.primary]}, but "
+                                           f"experts could defend {names[first]}.")
     else:
-        credit = 0.0
+        credit, verdict = 0.0, f"Does not agree: the key's first choice is {names[key.primary]}."
     if len(answer) > 2:
         credit = min(credit, PARTIAL_CREDIT)
+        verdict += " IPT focuses on one area, at most two."
     agreement = "full" if credit == FULL else "partial" if credit > 0 else "none"
-    return credit, agreement
+    return credit, agreement, verdict
 
 
 def _traps(answer: list, case: Case, formulation: Formulation) -> list:
@@ -95,8 +102,9 @@ def _traps(answer: list, case: Case, formulation: Formulation) -> list:
     key = case.answer_key
     first = answer[0]
     found = []
-    has_death = any(e["kind"] in _DEATH for e in events)
-    if first == "grief" and not has_death and any(e["kind"] in _NON_DEATH_LOSS for e in events):
+    sets = formulation.policy.value_sets
+    has_death = any(e["kind"] in sets.get("death", ()) for e in events)
+    if first == "grief" and not has_death and any(e["kind"] in sets.get("non_death_loss", ()) for e in events):
         found.append("non_death_loss_as_grief")
     if first == "interpersonal_deficits" and key.primary != "interpersonal_deficits":
         near = [e for e in events if isinstance(e.get("months_before_onset"), (int, float))
@@ -119,6 +127,10 @@ def _traps(answer: list, case: Case, formulation: Formulation) -> list:
     return list(dict.fromkeys(found))
 
 
+def _mentions(text: str, words: str) -> bool:
+    return re.search(rf"\b{re.escape(words)}\b", text) is not None
+
+
 def _rationale_feedback(text: str, formulation: Formulation, primary: str) -> list:
     """Does the trainee's rationale name what the strongest evidence rests on?"""
     if not text:
@@ -131,12 +143,13 @@ def _rationale_feedback(text: str, formulation: Formulation, primary: str) -> li
         for ref in finding.facts:
             if ref.startswith("persons[") and ref[8:-1] in persons:
                 label = ref[8:-1]
-                if label.lower() in lowered:
+                if _mentions(lowered, label.lower()):
                     feedback.append(f"Your rationale names the {label}, as the key's strongest evidence does.")
                 else:
                     feedback.append(f"Your rationale does not mention the {label}, on whom the strongest "
                                     f"evidence for {formulation.policy.area(primary).phrase} rests.")
-    if not any(word in lowered for word in ("onset", "began", "since", "before", "after", "months")):
+    if not any(_mentions(lowered, word) for word in ("onset", "began", "since", "before", "after", "months", "month",
+                                                     "weeks", "ago")):
         feedback.append("Your rationale does not place the problem in time relative to onset; IPT links the "
                         "focus to the onset or maintenance of the episode.")
     return list(dict.fromkeys(feedback))
@@ -148,14 +161,8 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
         raise CaseError("has no answer_key: `check` needs a vignette", source=case.source, field="answer_key")
     key = case.answer_key
     policy = formulation.policy
-    credit, agreement = _credit(answer, case)
     names = {a.id: a.name for a in policy.areas}
-    verdicts = {
-        "full": f"Agrees with the key: {names[key.primary]}.",
-        "partial": f"Partly agrees: the key's first choice is {names[key.primary]}, but experts could defend "
-                   f"{names[answer[0]]}.",
-        "none": f"Does not agree: the key's first choice is {names[key.primary]}.",
-    }
+    credit, agreement, verdict = _credit(answer, case, names)
     your_choice = []
     for area in answer:
         candidate = formulation.candidate(area)
@@ -178,7 +185,7 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
         read += [part.strip() for part in (text or "").split(";") if part.strip()]
     return CheckResult(
         vignette=case.id, answer=answer, key_primary=key.primary, key_focus=list(key.focus), credit=credit,
-        agreement=agreement, verdict=verdicts[agreement], your_choice=your_choice, missed_evidence=missed,
+        agreement=agreement, verdict=verdict, your_choice=your_choice, missed_evidence=missed,
         traps=traps, safety=[{"id": f["id"], "severity": f["severity"], "text": f["text"]} for f in formulation.flags],
         rationale_feedback=_rationale_feedback(rationale, formulation, key.primary),
         read=list(dict.fromkeys(read)), key_rationale=key.rationale)

@@ -10,7 +10,8 @@ import sys
 import click
 
 from . import __version__
-from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_KNOWLEDGE_BASE, EXIT_OUTPUT, EXIT_USAGE, IptExpertError
+from .errors import (EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_KNOWLEDGE_BASE, EXIT_OUTPUT, EXIT_USAGE,
+                     IptExpertError)
 
 EXIT_STATUS_HELP = f"""
 \b
@@ -21,6 +22,7 @@ Exit status:
   {EXIT_INPUT}  invalid case, vignette or answer file
   {EXIT_KNOWLEDGE_BASE}  invalid rule file, policy or template
   {EXIT_OUTPUT}  the report could not be written (exists without --force, or unwritable)
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
 """
 
 FORMAT_CHOICES = ("text", "markdown", "html", "json")
@@ -77,8 +79,9 @@ def formulate(case_file, fmt, output, force, rules_dir, templates_dir, school):
       cat my-case.json | ipt-expert formulate - --format json
     """
     from . import formulate_file
-    from .report import format_for_path, render, write_report
+    from .report import check_output_path, format_for_path, render, write_report
 
+    check_output_path(output, force)   # before any work: nothing is lost if it is refused
     fmt = fmt or format_for_path(output)
     formulation = formulate_file(case_file, rules_dir=rules_dir, grief_school=school)
     text = render(formulation, fmt, templates_dir)
@@ -197,11 +200,12 @@ def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, rules_di
     \b
     Examples:
       ipt-expert check grief-01-widower-early --answer grief
-      ipt-expert check case_vignettes/transition-01-divorce.yaml -a grief -r "She lost her marriage"
+      ipt-expert check case_vignettes/transition-01-divorce-not-grief.yaml -a grief -r "He lost his marriage"
       ipt-expert check --answers my-answers.csv
     """
-    from .check import check_answer, parse_areas, read_answer_sheet, render_check_text
     from .case import load_case
+    from .check import check_answer, parse_areas, read_answer_sheet, render_check_text
+    from .errors import CaseError
     from .formulation import formulate
     from .rulebase import load_knowledge_base
 
@@ -212,19 +216,27 @@ def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, rules_di
     kb = load_knowledge_base(_rules_dir(rules_dir))
     if answer_sheet:
         rows = read_answer_sheet(answer_sheet)
-        base = vignette_dir
-        jobs = [(_resolve_vignette(r.vignette, base, answer_sheet, r.line), r.answer, r.rationale) for r in rows]
+        jobs = [(_resolve_vignette(r.vignette, vignette_dir, answer_sheet, r.line), r.answer, r.rationale, r.line)
+                for r in rows]
     else:
-        from .errors import CaseError
         try:
             areas = parse_areas(answer)
         except CaseError as exc:
             raise click.BadParameter(exc.message, param_hint="'-a' / '--answer'") from exc
-        jobs = [(_resolve_vignette(vignette, vignette_dir), areas, rationale)]
+        jobs = [(_resolve_vignette(vignette, vignette_dir), areas, rationale, None)]
     results = []
-    for path, areas, text in jobs:
-        case = load_case(path)
-        results.append(check_answer(case, formulate(case, kb, school), areas, text))
+    formulations: dict = {}     # a sheet may answer the same vignette many times
+    for path, areas, text, line in jobs:
+        try:
+            if path not in formulations:
+                case = load_case(path)
+                formulations[path] = (case, formulate(case, kb, school))
+            case, formulation = formulations[path]
+            results.append(check_answer(case, formulation, areas, text))
+        except CaseError as exc:
+            if line is not None:   # say which row of the sheet led there
+                exc.message += f" (answer sheet {answer_sheet}, line {line})"
+            raise
     if fmt == "json":
         import json
         payload = [r.to_dict() for r in results]
@@ -254,27 +266,33 @@ def _check_summary(results) -> dict:
 
 
 def _resolve_vignette(name: str, directory: str | None, sheet: str | None = None, line: int | None = None) -> str:
-    """A vignette file path, or the id of one in DIR (default: the shipped library)."""
+    """A vignette file, or the id of one in DIR (default: the shipped library).
+
+    On the command line a path is taken as given; in an answer sheet a
+    relative path is taken relative to the sheet, never to the current folder.
+    """
     import os
 
     from .errors import CaseError, did_you_mean
     from .resources import shipped_vignettes_dir
 
-    if name == "-" or os.path.exists(name):
-        return name
-    if sheet and not os.path.isabs(name):
-        beside = os.path.join(os.path.dirname(sheet), name)
+    where = {"source": sheet or name, "line": line, "field": "vignette" if sheet else None}
+    if sheet:
+        if name == "-":
+            raise CaseError("'-' (standard input) cannot name a vignette in an answer sheet", **where)
+        beside = name if os.path.isabs(name) else os.path.join(os.path.dirname(sheet), name)
         if os.path.exists(beside):
             return beside
+    elif name == "-" or os.path.exists(name):
+        return name
     library = directory or str(shipped_vignettes_dir())
     stem = name[:-5] if name.endswith(".yaml") else name
     for suffix in (".yaml", ".yml", ".json"):
         candidate = os.path.join(library, stem + suffix)
-        if os.path.exists(candidate):
+        if os.path.isfile(candidate):
             return candidate
     known = sorted(p[:-5] for p in os.listdir(library) if p.endswith(".yaml")) if os.path.isdir(library) else []
-    raise CaseError(f"no such file, and no vignette '{stem}' in {library}{did_you_mean(stem, known)}",
-                    source=sheet or name, line=line, field="vignette" if sheet else None)
+    raise CaseError(f"no such file, and no vignette '{stem}' in {library}{did_you_mean(stem, known)}", **where)
 
 
 @cli.command()
@@ -302,15 +320,12 @@ def evaluate(directory, fmt, output, force, jobs, rules_dir, school):
       ipt-expert evaluate case_vignettes/
       ipt-expert evaluate case_vignettes/ -o evaluation.csv
     """
-    from pathlib import Path
-
     from .evaluation import default_jobs, evaluate_directory, render_evaluation
-    from .report import write_report
+    from .report import check_output_path, format_for_path, write_report
     from .resources import shipped_vignettes_dir
 
-    if fmt is None:
-        suffix = Path(output).suffix.lower() if output and output != "-" else ""
-        fmt = {".md": "markdown", ".csv": "csv", ".json": "json"}.get(suffix, "text")
+    check_output_path(output, force)
+    fmt = fmt or format_for_path(output, allowed=("text", "markdown", "csv", "json"))
     result = evaluate_directory(directory or str(shipped_vignettes_dir()), _rules_dir(rules_dir), school,
                                 jobs or default_jobs())
     write_report(render_evaluation(result, fmt), output, force=force)
@@ -318,19 +333,22 @@ def evaluate(directory, fmt, output, force, jobs, rules_dir, school):
 
 def main(argv=None) -> None:
     """Run the CLI; turn user errors into one line on stderr and an exit status."""
+    import signal
+    if hasattr(signal, "SIGPIPE") and argv is None:
+        # `ipt-expert rules list | head`: end quietly when the reader goes away,
+        # as other Unix tools do, rather than report an error.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         cli.main(args=argv, prog_name="ipt-expert", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("ipt-expert: aborted", err=True)
-        sys.exit(EXIT_INTERNAL)
+        click.echo("ipt-expert: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except IptExpertError as exc:
         click.echo(f"ipt-expert: error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except BrokenPipeError:
-        sys.exit(0)
     except Exception as exc:  # a bug: say so, and how to report it, without a traceback
         click.echo(f"ipt-expert: internal error: {type(exc).__name__}: {exc}\n"
                    "This is a bug in ipt-expert, not in your input. Please report it to the maintainers "

@@ -11,12 +11,12 @@ import difflib
 from typing import Iterable
 
 # Exit statuses, documented in `ipt-expert --help`.
-EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2          # click's own status for bad arguments
 EXIT_INPUT = 3          # a case, vignette or answer file is malformed
 EXIT_KNOWLEDGE_BASE = 4  # a rule file, policy or template is malformed
 EXIT_OUTPUT = 5         # the report could not be written (exists, no --force)
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
 
 
 class IptExpertError(Exception):

@@ -107,6 +107,12 @@ def evaluate_directory(directory: str, rules_dir: str, grief_school: str = "stri
             rows = list(pool.map(_evaluate_one, tasks, chunksize=chunk))
     skipped = [r["path"] for r in rows if r["skipped"]]
     rows = [r for r in rows if not r["skipped"]]
+    seen: dict = {}
+    for row in rows:
+        if row["vignette"] in seen:
+            raise CaseError(f"vignette id '{row['vignette']}' is used twice (also {seen[row['vignette']]})",
+                            source=row["path"], field="id")
+        seen[row["vignette"]] = row["path"]
     if not rows:
         raise CaseError("has no vignettes with an answer_key", source=str(directory))
     coverage = {spec.id: [] for spec in kb.rules}

@@ -24,9 +24,6 @@ class CaseFact:
     type: str
     fields: tuple  # sorted (name, value) pairs
 
-    def as_dict(self) -> dict:
-        return dict(self.fields)
-
 
 def _section(fact_type: str, given: dict, ref: str) -> dict:
     spec = fact_types()[fact_type]

@@ -35,15 +35,30 @@ _ROLE_WORDS = _ROLES + (
     "priest", "imam", "rabbi", "pastor", "mentor", "client", "patient", "people", "step", "godparent")
 
 
+_HONORIFICS = {"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr"}
+
+
+def _mask(found: str, what: str) -> str:
+    """The match with the identifying part hidden: the report should not repeat it."""
+    if what == "a personal name":
+        return re.sub(r"\b([A-Z])[a-z]+", lambda m: m.group(0) if m.group(0) in _HONORIFICS else m.group(1) + "…",
+                      found)
+    return re.sub(r"\d", "#", found)
+
+
 def _texts(data: dict):
+    from .facts import event_labels
+
     for key in ("title", "narrative", "notes"):
         if isinstance(data.get(key), str):
             yield key, data[key]
-    for section in ("persons", "events"):
-        for item in data.get(section, []):
-            label = item.get("id", "?")
-            if isinstance(item.get("notes"), str):
-                yield f"{section}[{label}].notes", item["notes"]
+    for person in data.get("persons", []):
+        if isinstance(person.get("notes"), str):
+            yield f"persons[{person.get('id', '?')}].notes", person["notes"]
+    events = data.get("events", [])
+    for event, label in zip(events, event_labels(events)):
+        if isinstance(event.get("notes"), str):
+            yield f"events[{label}].notes", event["notes"]
 
 
 def privacy_warnings(data: dict) -> list:
@@ -59,6 +74,6 @@ def privacy_warnings(data: dict) -> list:
         for pattern, what in ((_DATE, "a calendar date"), (_DAY, "a calendar date"), (_NAME, "a personal name")):
             match = pattern.search(text)
             if match:
-                warnings.append({"field": field, "text": f"'{match.group(0)}' looks like {what}; "
+                warnings.append({"field": field, "text": f"'{_mask(match.group(0), what)}' looks like {what}; "
                                  "use role labels and time relative to onset"})
     return sorted(warnings, key=lambda w: (w["field"], w["text"]))

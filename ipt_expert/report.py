@@ -16,21 +16,22 @@ import jinja2
 from .errors import KnowledgeBaseError, OutputError
 from .formulation import DISCLAIMER, STOP_TEXT, Formulation
 from .resources import shipped_rules_dir, shipped_templates_dir
-from .templating import make_environment
+from .templating import TemplateTooSlow, make_environment, time_limit
 
 FORMATS = {"text": "formulation.txt.j2", "markdown": "formulation.md.j2",
            "html": "formulation.html.j2", "json": "formulation.json.j2"}
 SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-            ".json": "json"}
+            ".json": "json", ".csv": "csv"}
 SESSIONS = "12-16 weekly sessions"
 CLOSE_CALL = 0.1   # score gap under which the report says the top two areas are close
 
 
-def format_for_path(path: str | None, default: str = "text") -> str:
-    """The report format a file name suggests (report.md -> markdown)."""
+def format_for_path(path: str | None, default: str = "text", allowed=tuple(FORMATS)) -> str:
+    """The report format a file name suggests (report.md -> markdown), among ``allowed``."""
     if not path or path == "-":
         return default
-    return SUFFIXES.get(Path(path).suffix.lower(), default)
+    fmt = SUFFIXES.get(Path(path).suffix.lower(), default)
+    return fmt if fmt in allowed else default
 
 
 def _stage_of(formulation: Formulation, candidate) -> str | None:
@@ -108,18 +109,54 @@ def render(formulation: Formulation, fmt: str = "text", template_dir: str | None
         raise KnowledgeBaseError("is not a directory of templates", source=str(template_dir))
     env = make_environment(template_dirs=dirs)
     name = FORMATS[fmt]
+    context = report_context(formulation)
     try:
         template = env.get_template(name)
-        return template.render(report_context(formulation))
+    except jinja2.exceptions.SecurityError as exc:
+        raise KnowledgeBaseError(f"template refused: {exc}", source=name) from exc
     except jinja2.TemplateSyntaxError as exc:
         raise KnowledgeBaseError(f"template syntax error: {exc.message}", source=exc.filename or name,
                                  line=exc.lineno) from exc
-    except jinja2.UndefinedError as exc:
-        raise KnowledgeBaseError(f"template uses an undefined value: {exc.message}", source=name) from exc
-    except jinja2.exceptions.SecurityError as exc:
-        raise KnowledgeBaseError(f"template tried something unsafe and was stopped: {exc}", source=name) from exc
     except jinja2.TemplateNotFound as exc:
-        raise KnowledgeBaseError(f"template {name} not found in {', '.join(dirs)}", source=name) from exc
+        raise KnowledgeBaseError(f"template {exc.name} not found in {', '.join(dirs)}", source=name) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnowledgeBaseError(f"template cannot be read: {exc}", source=name) from exc
+    where = template.filename or name
+    try:
+        with time_limit():
+            return template.render(context)
+    except jinja2.UndefinedError as exc:
+        raise KnowledgeBaseError(f"template uses an undefined value: {exc.message}", source=where) from exc
+    except jinja2.exceptions.SecurityError as exc:
+        raise KnowledgeBaseError(f"template tried something unsafe and was stopped: {exc}", source=where) from exc
+    except jinja2.TemplateError as exc:
+        raise KnowledgeBaseError(f"template error: {exc}", source=where) from exc
+    except TemplateTooSlow as exc:
+        raise KnowledgeBaseError(f"template stopped: {exc}", source=where) from exc
+    except RecursionError as exc:
+        raise KnowledgeBaseError("template includes itself (directly or through another)", source=where) from exc
+    except (ArithmeticError, TypeError, ValueError, LookupError, UnicodeError, OSError) as exc:
+        raise KnowledgeBaseError(f"template failed: {type(exc).__name__}: {exc}", source=where) from exc
+
+
+def check_output_path(path: str | None, force: bool = False) -> None:
+    """Refuse, before any work is done, an output path that would lose or damage something."""
+    if path in (None, "-"):
+        return
+    target = Path(path)
+    if os.path.islink(path):
+        raise OutputError("is a symbolic link; give the path of an ordinary file", source=str(path))
+    if target.is_dir():
+        raise OutputError("is a directory; give a file name for the report", source=str(path))
+    if os.path.lexists(path):
+        if not target.is_file():
+            raise OutputError("is not an ordinary file (a device or a pipe?); it will not be replaced",
+                              source=str(path))
+        if not force:
+            raise OutputError("already exists; use --force to overwrite it", source=str(path))
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise OutputError(f"cannot be written: folder '{directory}' does not exist", source=str(path))
 
 
 def write_report(text: str, path: str | None, force: bool = False) -> None:
@@ -129,14 +166,9 @@ def write_report(text: str, path: str | None, force: bool = False) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    check_output_path(path, force)
     target = Path(path)
-    if target.is_dir():
-        raise OutputError("is a directory; give a file name for the report", source=str(path))
-    if target.exists() and not force:
-        raise OutputError("already exists; use --force to overwrite it", source=str(path))
     directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise OutputError(f"cannot be written: folder '{directory}' does not exist", source=str(path))
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(directory))
     except OSError as exc:
@@ -144,9 +176,16 @@ def write_report(text: str, path: str | None, force: bool = False) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
+        os.chmod(temporary, 0o666 & ~_umask())   # as an ordinary open() would, not mkstemp's 0600
         os.replace(temporary, target)
     except OSError as exc:
         raise OutputError(f"cannot be written: {exc.strerror or exc}", source=str(path)) from exc
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -49,6 +49,9 @@ OPERATORS = ("is", "one_of", "not", "known", *NUMBER_OPS)
 # What a rule's sentence may use: ours, and Jinja's harmless text filters.
 SENTENCE_FILTERS = ("human", "months", "onset_timing", "the_person", "event_name", "capitalize", "lower",
                     "upper", "title", "trim", "default", "join", "length", "round", "int", "abs", "first", "last")
+_SENTENCE_NODES = (nodes.Output, nodes.TemplateData, nodes.Name, nodes.Getattr, nodes.Getitem, nodes.Const,
+                   nodes.Filter, nodes.If, nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not,
+                   nodes.CondExpr, nodes.Concat, nodes.Neg)
 _VARIABLE = re.compile(r"^\$([a-z][a-z0-9_]*)$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -107,8 +110,14 @@ class RuleSpec:
         return template
 
     def render(self, context: dict) -> tuple[str, str | None]:
-        text = self._template(self.says).render(context)
-        target = self._template(self.field_template).render(context) if self.field_template is not None else None
+        try:
+            text = self._template(self.says).render(context)
+            target = (self._template(self.field_template).render(context)
+                      if self.field_template is not None else None)
+        except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as exc:
+            raise KnowledgeBaseError(f"rule '{self.id}': its sentence failed on this case: "
+                                     f"{type(exc).__name__}: {exc}", source=self.file, line=self.line,
+                                     field="says") from exc
         return " ".join(text.split()), target
 
 
@@ -142,12 +151,6 @@ class KnowledgeBase:
     rules: tuple             # RuleSpec, sorted by id
     policy: Policy
     files: tuple
-
-    def rule(self, rule_id: str) -> RuleSpec:
-        for spec in self.rules:
-            if spec.id == rule_id:
-                return spec
-        raise KeyError(rule_id)
 
 
 # ---------------------------------------------------------------- loading
@@ -241,6 +244,8 @@ class _RuleCompiler:
     def compile(self) -> RuleSpec:
         raw = self.raw
         kind = raw.get("kind", "evidence")
+        if not re.fullmatch(r"[a-z][a-z0-9_]{2,79}", self.rule_id):
+            self.fail("the id may hold lower-case letters, digits and '_' only", ("id",))
         for key, kinds in (("area", ("evidence",)), ("weight", ("evidence",)), ("direction", ("evidence",)),
                            ("severity", ("flag",)), ("flag", ("flag",)), ("field", ("missing",))):
             if key in raw and kind not in kinds:
@@ -420,15 +425,20 @@ class _RuleCompiler:
         """Check a sentence without compiling it: syntax, names, fields, filters.
 
         Sentences may name the rule's matched facts and variables, read a
-        fact's fields (``event.kind``) and apply the registered filters; they
-        may not call anything or reach attributes of anything else.  They are
-        rendered in Jinja's sandbox as well.
+        fact's fields (``event.kind``), apply the allowed filters, compare and
+        choose with ``if``; nothing else: no calls, loops, includes,
+        assignments or arithmetic, so no sentence can run long or reach
+        anything but the facts.  They are rendered in Jinja's sandbox as well.
         """
         env = _rule_text_environment()
         try:
             tree = env.parse(text)
         except jinja2.TemplateSyntaxError as exc:
             self.fail(f"template syntax error: {exc.message}", path, exc)
+        for node in tree.find_all(nodes.Node):
+            if not isinstance(node, _SENTENCE_NODES):
+                self.fail(f"a sentence may not use {type(node).__name__.lower()}: it may read fields, apply "
+                          "filters, compare and use 'if'", path)
         known = dict(self.bindings)
         known.update({name: None for name in self.variables})
         local = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
@@ -452,6 +462,8 @@ class _RuleCompiler:
         for node in tree.find_all(nodes.Call):
             self.fail("a sentence may not call anything; use a filter, like {{ event.kind | human }}", path)
         for node in tree.find_all(nodes.Filter):
+            if any(not isinstance(arg, nodes.Const) for arg in node.args) or node.kwargs or node.dyn_args:
+                self.fail(f"the filter '{node.name}' may only take plain values as arguments", path)
             if node.name not in SENTENCE_FILTERS:
                 self.fail(f"unknown filter '{node.name}'{did_you_mean(node.name, SENTENCE_FILTERS)}; "
                           f"sentences may use: {', '.join(SENTENCE_FILTERS)}", path)
@@ -462,4 +474,4 @@ class _RuleCompiler:
 
 @lru_cache(maxsize=1)
 def _rule_text_environment():
-    return make_environment(sandboxed=True)
+    return make_environment(for_sentences=True)

@@ -16,8 +16,7 @@ import yaml
 
 from .case import AREAS
 from .errors import KnowledgeBaseError, did_you_mean
-from .rulebase import POLICY_FILE, KnowledgeBase, RuleSpec, _load_policy, load_rule_file, rule_files
-from .rule_examples import check_rule_examples
+from .rulebase import MAX_RULE_FILES, POLICY_FILE, KnowledgeBase, RuleSpec, _load_policy, load_rule_file, rule_files
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,8 @@ def _problem_from(exc: KnowledgeBaseError, rule: str | None = None) -> LintProbl
 
 def lint(directory: str) -> LintReport:
     """Every problem in the rule directory, in file order."""
+    from .rule_examples import check_rule_examples   # loads experta: only lint needs it
+
     path = Path(directory)
     if not path.is_dir():
         raise KnowledgeBaseError("is not a directory of rule files", source=str(directory))
@@ -70,6 +71,9 @@ def lint(directory: str) -> LintReport:
         return LintReport(str(directory), len(files), 0, problems)
     if not files:
         problems.append(LintProblem("error", str(directory), None, "has no rule files (*.yaml)"))
+    if len(files) > MAX_RULE_FILES:
+        problems.append(LintProblem("error", str(directory), None,
+                                    f"has {len(files)} rule files; a rule base has at most {MAX_RULE_FILES}"))
     specs: dict = {}
     for rule_file in files:
         try:
@@ -102,19 +106,27 @@ def lint(directory: str) -> LintReport:
                 problems.append(LintProblem("error", f"{spec.file}:{spec.line}", spec.id, message))
         except KnowledgeBaseError as exc:
             problems.append(_problem_from(exc, spec.id))
-    used = _value_sets_used(files)
+    used = _value_sets_used(kb.rules)
     for name in sorted(set(policy.value_sets) - used):
         problems.append(LintProblem("warning", str(path / POLICY_FILE), None, f"value set '@{name}' is never used"))
     return LintReport(str(directory), len(files), len(kb.rules), problems)
 
 
-def _value_sets_used(files) -> set:
+def _value_sets_used(specs) -> set:
+    """Names of the value sets ('@name') the rules' conditions use."""
     used = set()
-    for rule_file in files:
-        text = Path(rule_file).read_text(encoding="utf-8", errors="replace")
-        for token in text.replace('"', " ").replace("'", " ").replace("[", " ").replace(",", " ").split():
-            if token.startswith("@"):
-                used.add(token[1:].rstrip("]},"))
+
+    def walk(node):
+        if isinstance(node, str) and node.startswith("@"):
+            used.add(node[1:])
+        elif isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    for spec in specs:
+        walk(spec.raw_when)
     return used
 
 

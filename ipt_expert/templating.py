@@ -1,22 +1,35 @@
 """The one Jinja2 environment factory.
 
-Two uses, one place:
+Two uses, one place, both in Jinja's sandbox with ``StrictUndefined``:
 
 * report templates (``reports/templates``, shipped in the package, with an
-  optional user directory searched first): ``StrictUndefined`` so a template
-  that names a missing value fails loudly, autoescape for HTML, and the
-  sandbox, since a template directory may be shared;
-* rationale sentences written in rule files: these come from rule packs that
-  people share, so they render in Jinja's *sandbox* (no attribute access to
-  Python internals, no callables) with the same strictness.
+  optional user directory searched first): autoescape for HTML; the loader
+  refuses files outside its folders (a symlink to elsewhere), and the
+  operators that can make huge values are checked, since a template directory
+  passed with ``--templates`` may come from someone else;
+* rationale sentences written in rule files, which come from rule packs
+  people share (rulebase.py also checks them statically before use).
 """
 from __future__ import annotations
 
 import json
+import operator
+import os
+import signal
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+MAX_POWER = 100           # largest exponent a template may use
+MAX_REPEAT = 100_000      # largest size a '*' may produce (strings, lists)
+RENDER_SECONDS = 10       # a report that takes longer is stopped
+
+
+class TemplateTooSlow(Exception):
+    """Rendering took longer than RENDER_SECONDS."""
 
 
 def human(value) -> str:
@@ -74,18 +87,44 @@ def _autoescape(template_name: str | None) -> bool:
     return name.endswith((".html", ".htm"))
 
 
-def make_environment(*, template_dirs: list | tuple = (), sandboxed: bool = False) -> jinja2.Environment:
-    """A Jinja2 environment: report templates from ``template_dirs`` (first wins), or a sandbox."""
-    if sandboxed:
-        env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                                            keep_trailing_newline=False)
+class _GuardedSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, with '**' and '*' checked so that no template can build a huge value."""
+
+    intercepted_binops = frozenset(["**", "*"])
+
+    def call_binop(self, context, operator_name, left, right):
+        if operator_name == "**":
+            if isinstance(right, (int, float)) and abs(right) > MAX_POWER:
+                raise jinja2.exceptions.SecurityError(f"exponent {right} is larger than {MAX_POWER}")
+            return operator.pow(left, right)
+        if operator_name == "*":
+            for size, other in ((left, right), (right, left)):
+                if isinstance(size, int) and isinstance(other, (str, list, tuple)) and size * len(other) > MAX_REPEAT:
+                    raise jinja2.exceptions.SecurityError("a '*' would build a value too large")
+            return operator.mul(left, right)
+        return super().call_binop(context, operator_name, left, right)
+
+
+class _ConfinedLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that refuses any file whose real path is outside its folders."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        real = os.path.realpath(filename)
+        roots = [os.path.realpath(path) for path in self.searchpath]
+        if not any(real == root or real.startswith(root + os.sep) for root in roots):
+            raise jinja2.exceptions.SecurityError(f"'{template}' leads outside the template folder")
+        return source, filename, uptodate
+
+
+def make_environment(*, template_dirs: list | tuple = (), for_sentences: bool = False) -> jinja2.Environment:
+    """A sandboxed environment: for report templates in ``template_dirs`` (first wins), or for rule sentences."""
+    if for_sentences:
+        env = _GuardedSandbox(undefined=jinja2.StrictUndefined, autoescape=False)
     else:
-        # Report templates are sandboxed too: a template directory passed with
-        # --templates may come from someone else.
-        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(Path(d))) for d in template_dirs])
-        env = ImmutableSandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined,
-                                            autoescape=_autoescape, keep_trailing_newline=True,
-                                            trim_blocks=True, lstrip_blocks=True)
+        loader = jinja2.ChoiceLoader([_ConfinedLoader(str(Path(d))) for d in template_dirs])
+        env = _GuardedSandbox(loader=loader, undefined=jinja2.StrictUndefined, autoescape=_autoescape,
+                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["human"] = human
     env.filters["months"] = months
     env.filters["pretty_json"] = to_pretty_json
@@ -93,3 +132,23 @@ def make_environment(*, template_dirs: list | tuple = (), sandboxed: bool = Fals
     env.filters["the_person"] = the_person
     env.filters["event_name"] = event_name
     return env
+
+
+@contextmanager
+def time_limit(seconds: int | None = None):
+    """Stop a render that runs too long (a template looping for ever), where signals allow it."""
+    seconds = seconds or RENDER_SECONDS
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TemplateTooSlow(f"rendering took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -21,23 +21,12 @@ class FieldSpec:
     values: tuple = ()        # allowed values of an enum (numbers also allow 'unknown')
     description: str = ""
 
-    def sample(self):
-        """A value of the right kind, for checking rationale templates at load time."""
-        if self.kind == "enum":
-            return self.values[0]
-        if self.kind == "number":
-            return 3
-        return "sample"
-
 
 @dataclass(frozen=True)
 class FactType:
     name: str
     description: str
     fields: dict
-
-    def sample(self) -> dict:
-        return {name: spec.sample() for name, spec in self.fields.items()}
 
 
 # fact type -> (where its fields are in the case schema, description)

@@ -17,6 +17,7 @@ numbers, so that later validation errors can say where they are.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import sys
@@ -151,6 +152,7 @@ def parse_document(text: str, source: str, *, what: str,
         lines: dict[tuple, int] = {}
         _index_lines(node, (), lines, error, source)
         data = loader.construct_document(node)
+        _check_plain_data(data, (), lines, error, source)
     except _Refused as exc:
         raise error(exc.message, source=source, line=exc.mark.line + 1) from exc
     except yaml.constructor.ConstructorError as exc:
@@ -175,6 +177,37 @@ def parse_document(text: str, source: str, *, what: str,
     return Document(data=data, source=source, lines=lines)
 
 
+def _check_plain_data(value, path: tuple, lines: dict, error, source: str) -> None:
+    """Only what JSON can say: text keys; text, numbers, true/false, null, lists and mappings.
+
+    YAML can also say dates, sets, binary and not-a-number, which would slip
+    past the schema or mean nothing to the rules.
+    """
+    def fail(message: str):
+        from .errors import field_path
+        line = lines.get(path) or lines.get(path[:-1])
+        raise error(message, source=source, line=line, field=field_path(path) or None)
+
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                line = lines.get(path + (str(key),)) or lines.get(path)
+                raise error(f"keys must be text, not {'null' if key is None else repr(key)}", source=source,
+                            line=line)
+            _check_plain_data(item, path + (key,), lines, error, source)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_plain_data(item, path + (index,), lines, error, source)
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            fail(f"{value} is not a number that can be used here; write a finite number or 'unknown'")
+    elif isinstance(value, (datetime.date, datetime.datetime)):
+        fail(f"{value} is read as a calendar date; write months relative to onset instead (or quote it)")
+    elif not isinstance(value, (str, int, bool)) and value is not None:
+        kind = {"bytes": "binary value", "set": "set"}.get(type(value).__name__, type(value).__name__)
+        fail(f"a YAML {kind} is not allowed in data files")
+
+
 def load_document(path: str, *, what: str, error: type[IptExpertError] = IptExpertError,
                   shown: str | None = None) -> Document:
     """Read and parse one data file; ``shown`` is the name errors use (the path by default)."""
@@ -189,6 +222,8 @@ def _index_lines(node, path: tuple, lines: dict, error, source: str) -> None:
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
             line = key_node.start_mark.line + 1
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise error("YAML merge keys (<<) are not allowed in data files", source=source, line=line)
             if key in seen:
                 raise error(f"duplicate key '{key}' (first at line {seen[key]})", source=source, line=line)
             seen[key] = line

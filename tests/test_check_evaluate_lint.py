@@ -211,8 +211,8 @@ def test_privacy_warnings_reach_the_report(run_cli, tmp_path):
                     encoding="utf-8")
     report = json.loads(run_cli("formulate", str(case), "-f", "json").out)
     assert report["privacy"] == [
-        {"field": "notes", "text": "'12/03/2024' looks like a calendar date; use role labels and time relative to onset"},
-        {"field": "notes", "text": "'Mrs Smith' looks like a personal name; use role labels and time relative to onset"}]
+        {"field": "notes", "text": "'##/##/####' looks like a calendar date; use role labels and time relative to onset"},
+        {"field": "notes", "text": "'Mrs S…' looks like a personal name; use role labels and time relative to onset"}]
 
 
 def test_privacy_heuristics():
@@ -221,11 +221,11 @@ def test_privacy_heuristics():
                                  "notes": "Her husband Tom left last Christmas; her husband The end.",
                                  "narrative": "Seen on 3 March 2024 with Dr Patel."})
     assert warnings == [
-        {"field": "narrative", "text": "'3 March 2024' looks like a calendar date; use role labels and time "
+        {"field": "narrative", "text": "'# March ####' looks like a calendar date; use role labels and time "
                                        "relative to onset"},
-        {"field": "narrative", "text": "'Dr Patel' looks like a personal name; use role labels and time relative "
+        {"field": "narrative", "text": "'Dr P…' looks like a personal name; use role labels and time relative "
                                        "to onset"},
-        {"field": "notes", "text": "'husband Tom' looks like a personal name; use role labels and time relative "
+        {"field": "notes", "text": "'husband T…' looks like a personal name; use role labels and time relative "
                                    "to onset"},
         {"field": "notes", "text": "'last Christmas' looks like a calendar date; use role labels and time relative "
                                    "to onset"},

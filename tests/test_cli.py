@@ -140,8 +140,8 @@ def test_template_using_an_undefined_value_fails_clearly(run_cli, case_file, tmp
     (templates / "formulation.txt.j2").write_text("{{ report.nothing_here }}\n", encoding="utf-8")
     result = run_cli("formulate", case_file, "--templates", str(templates))
     assert result.code == 4
-    assert result.err == ("ipt-expert: error: formulation.txt.j2: template uses an undefined value: "
-                          "'dict object' has no attribute 'nothing_here'\n")
+    assert result.err == (f"ipt-expert: error: {templates / 'formulation.txt.j2'}: template uses an undefined "
+                          "value: 'dict object' has no attribute 'nothing_here'\n")
 
 
 def test_stdin_and_python_dash_m(case_file):

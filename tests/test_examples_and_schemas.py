@@ -53,3 +53,12 @@ def test_example_report_is_current(kb, path):
     assert path.read_text(encoding="utf-8") == expected, (
         f"{path.name} is stale: python -m ipt_expert formulate {vignette.relative_to(REPO)} -o "
         f"reports/examples/{path.name} --force")
+
+
+def test_readme_sample_run_is_current(kb):
+    import re
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- sample-run: (\S+) -->\n```text\n(.*?)```", readme, re.DOTALL)
+    assert match, "README has no sample run"
+    expected = render(formulate(load_case(str(REPO / match.group(1))), kb), "text")
+    assert match.group(2) == expected, "README's sample run is stale: paste the command's output again"

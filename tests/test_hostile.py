@@ -51,8 +51,7 @@ def test_hostile_report_template_is_stopped(run_cli, tmp_path):
     case.write_text(CASE, encoding="utf-8")
     result = run_cli("formulate", str(case), "--templates", str(templates))
     assert result.code == 4
-    assert result.err.startswith("ipt-expert: error: formulation.txt.j2: template uses an undefined value:") or \
-        result.err.startswith("ipt-expert: error: formulation.txt.j2: template tried something unsafe")
+    assert result.err.startswith(f"ipt-expert: error: {templates / 'formulation.txt.j2'}: template ")
     assert "__subclasses__" not in result.out
 
 
@@ -106,3 +105,64 @@ def test_json_output_is_data(run_cli, tmp_path):
     case.write_text('id: q\ntitle: "\\" , \\"injected\\": true"\nepisode: {onset_months_ago: 3}\n', encoding="utf-8")
     report = json.loads(run_cli("formulate", str(case), "-f", "json").out)
     assert report["title"] == '" , "injected": true' and "injected" not in report
+
+
+def test_template_cannot_build_huge_values_or_loop_for_ever(run_cli, tmp_path, monkeypatch):
+    import ipt_expert.templating as templating
+    monkeypatch.setattr(templating, "RENDER_SECONDS", 2)
+    case = tmp_path / "case.yaml"
+    case.write_text(CASE, encoding="utf-8")
+    for body, expected in (("{{ 7 ** (10 ** 11) }}", "exponent 100000000000 is larger than 100"),
+                           ("{{ 'x' * 10 ** 9 }}", "a '*' would build a value too large"),
+                           ("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+                            "rendering took longer than 2 s")):
+        templates = tmp_path / f"t{abs(hash(body))}"
+        templates.mkdir()
+        (templates / "formulation.txt.j2").write_text(body, encoding="utf-8")
+        result = run_cli("formulate", str(case), "--templates", str(templates))
+        assert result.code == 4, (body, result.err)
+        assert expected in result.err, result.err
+
+
+def test_template_folder_cannot_reach_outside_itself(run_cli, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET", encoding="utf-8")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "leak").symlink_to(secret)
+    (templates / "formulation.txt.j2").write_text('{% include "leak" %}', encoding="utf-8")
+    case = tmp_path / "case.yaml"
+    case.write_text(CASE, encoding="utf-8")
+    result = run_cli("formulate", str(case), "--templates", str(templates))
+    assert result.code == 4
+    assert "TOP SECRET" not in result.out + result.err
+    assert "leads outside the template folder" in result.err
+
+
+def test_output_never_replaces_special_files_or_links(run_cli, tmp_path):
+    import os
+    case = tmp_path / "case.yaml"
+    case.write_text(CASE, encoding="utf-8")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = run_cli("formulate", str(case), "-o", str(fifo), "--force")
+    assert (result.code, result.err) == (5, f"ipt-expert: error: {fifo}: is not an ordinary file (a device or a "
+                                            "pipe?); it will not be replaced\n")
+    link = tmp_path / "dangling.json"
+    link.symlink_to(tmp_path / "nowhere.json")
+    result = run_cli("formulate", str(case), "-o", str(link), "--force")
+    assert (result.code, result.err) == (5, f"ipt-expert: error: {link}: is a symbolic link; give the path of an "
+                                            "ordinary file\n")
+    assert not (tmp_path / "nowhere.json").exists()
+
+
+def test_reports_get_ordinary_permissions(run_cli, tmp_path):
+    import os
+    case = tmp_path / "case.yaml"
+    case.write_text(CASE, encoding="utf-8")
+    old = os.umask(0o022)
+    try:
+        assert run_cli("formulate", str(case), "-o", str(tmp_path / "r.txt")).code == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r.txt").stat().st_mode & 0o777 == 0o644
