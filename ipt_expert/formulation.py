@@ -130,8 +130,8 @@ def choose_focus(candidates: list, policy: Policy) -> list:
     """One area; a second only when it is strong and close to the first (Guide 2018: one, at most two)."""
     first, second = candidates[0], candidates[1]
     focus = [first.area]
-    if (second.score >= policy.second_area_min_score
-            and first.score - second.score <= policy.second_area_max_gap):
+    gap = round(first.score - second.score, 9)   # 0.80 - 0.65 is 0.15000000000000002 in floating point
+    if round(second.score, 9) >= policy.second_area_min_score and gap <= policy.second_area_max_gap:
         focus.append(second.area)
     return focus
 

@@ -36,6 +36,19 @@ def make_case():
     return build
 
 
+@pytest.fixture
+def template_dir(tmp_path):
+    """A --templates folder holding one text template with the given body."""
+    counter = iter(range(1000))
+
+    def make(body: str) -> Path:
+        folder = tmp_path / f"templates{next(counter)}"
+        folder.mkdir()
+        (folder / "formulation.txt.j2").write_text(body, encoding="utf-8")
+        return folder
+    return make
+
+
 class CliResult:
     def __init__(self, code, out, err):
         self.code, self.out, self.err = code, out, err

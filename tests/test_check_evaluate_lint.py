@@ -231,3 +231,12 @@ def test_privacy_heuristics():
                                    "to onset"},
         {"field": "persons[alexandra].id", "text": "'alexandra' does not look like a role label; if it is a name, "
                                                    "use a role such as 'neighbour' or 'older sister'"}]
+
+
+def test_second_area_exactly_at_the_gap_joins_the_focus(kb):
+    from ipt_expert.formulation import Candidate, choose_focus
+    from ipt_expert.scoring import Certainty
+    first = Candidate("grief", "Grief", 1, Certainty(0.80, 0.0), (), ())
+    second = Candidate("role_dispute", "Role dispute", 2, Certainty(0.65, 0.0), (), ())
+    assert kb.policy.second_area_max_gap == 0.15
+    assert choose_focus([first, second], kb.policy) == ["grief", "role_dispute"]

@@ -123,10 +123,8 @@ def test_broken_rule_directory_exits_4(run_cli, case_file, tmp_path):
     assert result.err == f"ipt-expert: error: {rules}: has no rule files (*.yaml)\n"
 
 
-def test_template_override_directory(run_cli, case_file, tmp_path):
-    templates = tmp_path / "templates"
-    templates.mkdir()
-    (templates / "formulation.txt.j2").write_text("Focus: {{ report.focus | join(', ') }}\n", encoding="utf-8")
+def test_template_override_directory(run_cli, case_file, template_dir):
+    templates = template_dir("Focus: {{ report.focus | join(', ') }}\n")
     result = run_cli("formulate", case_file, "--templates", str(templates))
     assert result.code == 0
     assert result.out == "Focus: grief\n"
@@ -134,10 +132,8 @@ def test_template_override_directory(run_cli, case_file, tmp_path):
     assert run_cli("formulate", case_file, "--templates", str(templates), "-f", "json").out.startswith("{")
 
 
-def test_template_using_an_undefined_value_fails_clearly(run_cli, case_file, tmp_path):
-    templates = tmp_path / "templates"
-    templates.mkdir()
-    (templates / "formulation.txt.j2").write_text("{{ report.nothing_here }}\n", encoding="utf-8")
+def test_template_using_an_undefined_value_fails_clearly(run_cli, case_file, template_dir):
+    templates = template_dir("{{ report.nothing_here }}\n")
     result = run_cli("formulate", case_file, "--templates", str(templates))
     assert result.code == 4
     assert result.err == (f"ipt-expert: error: {templates / 'formulation.txt.j2'}: template uses an undefined "

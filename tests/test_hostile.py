@@ -42,29 +42,16 @@ def test_rule_pack_with_python_tag_runs_nothing(run_cli, tmp_path):
     assert not marker.exists()
 
 
-def test_hostile_report_template_is_stopped(run_cli, tmp_path):
-    templates = tmp_path / "templates"
-    templates.mkdir()
-    (templates / "formulation.txt.j2").write_text(
-        "{{ ''.__class__.__mro__[1].__subclasses__() }}\n", encoding="utf-8")
+def test_hostile_report_templates_are_stopped(run_cli, tmp_path, template_dir):
     case = tmp_path / "case.yaml"
     case.write_text(CASE, encoding="utf-8")
-    result = run_cli("formulate", str(case), "--templates", str(templates))
-    assert result.code == 4
-    assert result.err.startswith(f"ipt-expert: error: {templates / 'formulation.txt.j2'}: template ")
-    assert "__subclasses__" not in result.out
-
-
-def test_template_reaching_for_globals_is_stopped(run_cli, tmp_path):
-    templates = tmp_path / "templates"
-    templates.mkdir()
-    (templates / "formulation.txt.j2").write_text(
-        "{{ cycler.__init__.__globals__.os.popen('id').read() }}\n", encoding="utf-8")
-    case = tmp_path / "case.yaml"
-    case.write_text(CASE, encoding="utf-8")
-    result = run_cli("formulate", str(case), "--templates", str(templates))
-    assert result.code == 4
-    assert "uid=" not in result.out
+    for body, leak in (("{{ ''.__class__.__mro__[1].__subclasses__() }}", "subclasses"),
+                       ("{{ cycler.__init__.__globals__.os.popen('id').read() }}", "uid=")):
+        templates = template_dir(body)
+        result = run_cli("formulate", str(case), "--templates", str(templates))
+        assert result.code == 4
+        assert result.err.startswith(f"ipt-expert: error: {templates / 'formulation.txt.j2'}: template ")
+        assert leak not in result.out
 
 
 def test_case_text_is_never_rendered_as_a_template(run_cli, tmp_path):
@@ -107,7 +94,7 @@ def test_json_output_is_data(run_cli, tmp_path):
     assert report["title"] == '" , "injected": true' and "injected" not in report
 
 
-def test_template_cannot_build_huge_values_or_loop_for_ever(run_cli, tmp_path, monkeypatch):
+def test_template_cannot_build_huge_values_or_loop_for_ever(run_cli, tmp_path, monkeypatch, template_dir):
     import ipt_expert.templating as templating
     monkeypatch.setattr(templating, "RENDER_SECONDS", 2)
     case = tmp_path / "case.yaml"
@@ -116,10 +103,7 @@ def test_template_cannot_build_huge_values_or_loop_for_ever(run_cli, tmp_path, m
                            ("{{ 'x' * 10 ** 9 }}", "a '*' would build a value too large"),
                            ("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
                             "rendering took longer than 2 s")):
-        templates = tmp_path / f"t{abs(hash(body))}"
-        templates.mkdir()
-        (templates / "formulation.txt.j2").write_text(body, encoding="utf-8")
-        result = run_cli("formulate", str(case), "--templates", str(templates))
+        result = run_cli("formulate", str(case), "--templates", str(template_dir(body)))
         assert result.code == 4, (body, result.err)
         assert expected in result.err, result.err
 
