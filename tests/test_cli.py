@@ -179,3 +179,20 @@ def test_version(run_cli):
     from ipt_expert import __version__
     result = run_cli("--version")
     assert result.out == f"ipt-expert, version {__version__}\n"
+
+
+def test_help_and_light_commands_do_not_import_heavy_modules():
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "from ipt_expert.cli import main\n"
+            "for args in (['--help'], ['formulate', '--help'], ['evaluate', '--help'], ['rules', 'list']):\n"
+            "    try:\n"
+            "        main(args)\n"
+            "    except SystemExit:\n"
+            "        pass\n"
+            "heavy = sorted(m for m in ('pandas', 'experta', 'numpy') if m in sys.modules)\n"
+            "print('HEAVY:' + ','.join(heavy))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "HEAVY:"
