@@ -110,7 +110,10 @@ def _message(error: jsonschema.ValidationError, validator: Draft202012Validator)
     if kind in ("oneOf", "anyOf"):
         return path, f"{show(value)} is not allowed; expected {_expected(error.schema, validator)}"
     if kind == "type":
-        return path, f"expected {_expected(error.schema, validator)}, got {show(value)}"
+        hint = ""
+        if isinstance(value, bool) and error.validator_value == "string":
+            hint = " (YAML reads yes, no, on, off, true and false as true or false: put the word in quotes)"
+        return path, f"expected {_expected(error.schema, validator)}, got {show(value)}{hint}"
     if kind == "pattern":
         what = path[-1] if path and isinstance(path[-1], str) else "value"
         return path, f"{show(value)} is not a valid {what}: {_form(error.schema)}"

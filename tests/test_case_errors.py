@@ -137,3 +137,9 @@ def test_alias_bomb_is_refused_quickly(tmp_path):
 def test_too_large(tmp_path):
     text = "id: demo\nepisode: {onset_months_ago: 4}\nnotes: '" + "x" * 2_100_000 + "'\n"
     assert error_for(tmp_path, text) == "case.yaml: is larger than 2 MB; a case file in YAML or JSON is far smaller"
+
+
+def test_yaml_boolean_word_where_text_is_expected(tmp_path):
+    assert error_for(tmp_path, GOOD.replace("id: demo", "id: demo\ntitle: yes")) == (
+        "case.yaml:2: title: expected a text, got true (YAML reads yes, no, on, off, true and false as true or "
+        "false: put the word in quotes)")
