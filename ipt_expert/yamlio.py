@@ -69,9 +69,27 @@ def _screen_events(text: str) -> None:
 
     This runs before any node tree is built, so an alias bomb or a deeply
     nested file costs no more than reading it once.
+
+    Parsers have limits of their own (libyaml refuses deep nesting in its
+    scanner, before our count sees the events, and its wording changes between
+    releases).  When the fast parser refuses the text, the pure-Python parser,
+    which has no such limit, reads it again: our own checks then speak first,
+    and a genuine syntax error is reported by one parser whatever is installed.
     """
+    try:
+        _screen_events_with(text, _Loader)
+    except _Refused:
+        raise
+    except yaml.YAMLError:
+        if _Loader is yaml.SafeLoader:
+            raise
+        _screen_events_with(text, yaml.SafeLoader)
+        raise
+
+
+def _screen_events_with(text: str, loader) -> None:
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(f"YAML aliases (*{event.anchor}) are not allowed in data files", event.start_mark)
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
@@ -120,14 +138,46 @@ def read_text(path: str, *, what: str, error: type[IptExpertError] = IptExpertEr
     return text, source
 
 
+PARSER_SAYS = "the parser says: "
+
+
+def _syntax_problem(text: str, line: int | None, parser_words: str) -> str:
+    """Our own words for a syntax error, with the parser's detail kept apart.
+
+    The parser's wording belongs to the installed parser and changes between
+    releases; it follows our sentence, labelled, so that neither users nor
+    tests depend on it.
+    """
+    if line is not None and _tab_indents(text, line):
+        return ("a tab is used for indentation; YAML indents with spaces only "
+                "(replace the tab with spaces)")
+    return f"not valid YAML or JSON ({PARSER_SAYS}{_one_line(parser_words)})"
+
+
+def _tab_indents(text: str, line: int) -> bool:
+    """True when the reported line, or the one before it, is indented with a tab."""
+    lines = text.splitlines()
+    for number in (line, line - 1):
+        if 1 <= number <= len(lines):
+            body = lines[number - 1]
+            indent = body[: len(body) - len(body.lstrip(" \t"))]
+            if "\t" in indent:
+                return True
+    return False
+
+
+def _one_line(words: str) -> str:
+    return " ".join(str(words).split())
+
+
 def _json_problem(exc: json.JSONDecodeError) -> str:
     """The decoder's complaint, in the same words on every Python version."""
     # Python 3.13 points at the comma, earlier versions at the bracket after it.
     start = exc.pos + 1 if exc.doc[exc.pos: exc.pos + 1] == "," else exc.pos
     before, after = exc.doc[:start].rstrip(), exc.doc[start:].lstrip()
     if before.endswith(",") and after[:1] in ("}", "]"):
-        return f"a comma before '{after[0]}' (JSON allows no trailing comma)"
-    return exc.msg
+        return f"not valid JSON: a comma before '{after[0]}' (JSON allows no trailing comma)"
+    return f"not valid JSON ({PARSER_SAYS}{_one_line(exc.msg)})"
 
 
 def parse_document(text: str, source: str, *, what: str,
@@ -139,7 +189,7 @@ def parse_document(text: str, source: str, *, what: str,
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
-            raise error(f"not valid JSON: {_json_problem(exc)}", source=source, line=exc.lineno) from exc
+            raise error(_json_problem(exc), source=source, line=exc.lineno) from exc
         except RecursionError as exc:
             raise error(f"nesting deeper than {MAX_NESTING} levels", source=source) from exc
     loader = None
@@ -166,11 +216,11 @@ def parse_document(text: str, source: str, *, what: str,
         raise error(message, source=source, line=mark.line + 1 if mark else None) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "syntax error"
-        raise error(f"not valid YAML or JSON: {problem}", source=source,
-                    line=mark.line + 1 if mark else None) from exc
+        line = mark.line + 1 if mark else None
+        raise error(_syntax_problem(text, line, exc.problem or exc.context or "syntax error"),
+                    source=source, line=line) from exc
     except yaml.YAMLError as exc:
-        raise error(f"not valid YAML or JSON: {exc}", source=source) from exc
+        raise error(_syntax_problem(text, None, str(exc)), source=source) from exc
     finally:
         if loader is not None:
             loader.dispose()

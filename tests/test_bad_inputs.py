@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from helpers import ours
+
 CORPUS = Path(__file__).parent / "bad_inputs"
 EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
 
@@ -26,7 +28,7 @@ def test_bad_input(entry, run_cli, monkeypatch, tmp_path):
     monkeypatch.chdir(CORPUS)
     args = [str(out) + a[3:] if a.startswith("OUT/") else a for a in entry["args"]]
     result = run_cli(*args)
-    assert (result.code, result.err) == (entry["exit"], entry["stderr"])
+    assert (result.code, ours(result.err)) == (entry["exit"], ours(entry["stderr"]))
     assert "Traceback" not in result.err and "Traceback" not in result.out
     assert list(out.iterdir()) == []
 

@@ -149,7 +149,7 @@ def test_stdin_and_python_dash_m(case_file):
 def test_stdin_error_names_stdin():
     done = run_subprocess("formulate", "-", stdin="id: [\n")
     assert done.returncode == 3
-    assert done.stderr.startswith("ipt-expert: error: <stdin>:2: not valid YAML or JSON:")
+    assert done.stderr.startswith("ipt-expert: error: <stdin>:2: not valid YAML or JSON (the parser says: ")
     assert "Traceback" not in done.stderr
 
 
