@@ -76,6 +76,8 @@ class Formulation:
             "title": self.case.title,
             "grief_school": self.grief_school,
             "provisional": self.provisional,
+            # In the order of a clinical note: safety, focus, ranking with evidence, missing, notes.
+            "flags": [dict(flag) for flag in self.flags],
             "focus": list(self.focus),
             "focus_has_evidence": self.focus_has_evidence,
             "candidates": [
@@ -86,7 +88,6 @@ class Formulation:
                  "against": [evidence(f) for f in c.against]}
                 for c in self.candidates
             ],
-            "flags": [dict(flag) for flag in self.flags],
             "missing": [dict(item) for item in self.missing],
             "notes": [dict(note) for note in self.notes],
             "privacy": privacy_warnings(self.case.data),
