@@ -47,6 +47,21 @@ def cli():
     """
 
 
+def _complete_rule_ids(ctx, param, incomplete):
+    from .completion import rule_ids
+    return rule_ids(ctx, param, incomplete)
+
+
+def _complete_vignette_ids(ctx, param, incomplete):
+    from .completion import vignette_ids
+    return vignette_ids(ctx, param, incomplete)
+
+
+def _complete_areas(ctx, param, incomplete):
+    from .completion import areas
+    return areas(ctx, param, incomplete)
+
+
 def rules_option(function):
     return click.option("--rules", "rules_dir", metavar="DIR", type=click.Path(file_okay=False),
                         help="Rule directory to use instead of the shipped rule base.")(function)
@@ -159,7 +174,7 @@ def rules_list(rules_dir, area, kind):
 
 
 @rules.command("show")
-@click.argument("rule_id", metavar="ID")
+@click.argument("rule_id", metavar="ID", shell_complete=_complete_rule_ids)
 @rules_option
 def rules_show(rule_id, rules_dir):
     """Show one rule as a readable card: conditions, sentence, source, examples.
@@ -175,8 +190,8 @@ def rules_show(rule_id, rules_dir):
 
 
 @cli.command()
-@click.argument("vignette", required=False, type=click.Path(allow_dash=True))
-@click.option("-a", "--answer", metavar="AREA[,AREA]",
+@click.argument("vignette", required=False, type=click.Path(allow_dash=True), shell_complete=_complete_vignette_ids)
+@click.option("-a", "--answer", metavar="AREA[,AREA]", shell_complete=_complete_areas,
               help="Your focus: one area, or two separated by a comma (grief, role_dispute, role_transition, "
                    "interpersonal_deficits; short forms dispute, transition, deficits work too).")
 @click.option("-r", "--rationale", metavar="TEXT", default="", help="Your reasoning, in a sentence or two.")
@@ -329,6 +344,14 @@ def evaluate(directory, fmt, output, force, jobs, rules_dir, school):
     result = evaluate_directory(directory or str(shipped_vignettes_dir()), _rules_dir(rules_dir), school,
                                 jobs or default_jobs())
     write_report(render_evaluation(result, fmt), output, force=force)
+
+
+def _register_exercise_commands() -> None:
+    from .cli_exercise import vignettes
+    cli.add_command(vignettes)
+
+
+_register_exercise_commands()
 
 
 def main(argv=None) -> None:
