@@ -32,8 +32,9 @@ def synthetic_case(n_facts: int, seed: int, with_key: bool = False) -> dict:
             "dispute_stage": rng.choice(["none", "renegotiation", "impasse", "dissolution", "unknown"]),
         })
     events = []
-    for i in range(n_events):
-        event = {"kind": rng.choice(KINDS), "months_before_onset": rng.choice([-2, 0, 1, 3, 5, 9, 14, 30, 200, "unknown"]),
+    timings = [-2, 0, 1, 3, 5, 9, 14, 30, 200, "unknown"]
+    for _ in range(n_events):
+        event = {"kind": rng.choice(KINDS), "months_before_onset": rng.choice(timings),
                  "struggling": rng.choice([True, False, "unknown"]), "ongoing": rng.choice([True, False, "unknown"])}
         if persons and rng.random() < 0.6:
             event["person"] = rng.choice(persons)["id"]

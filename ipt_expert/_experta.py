@@ -36,7 +36,7 @@ _handlers_before = list(_root.handlers)
 _level_before = _root.level
 try:
     import experta as _experta_module
-    from experta import AND, AS, EXISTS, MATCH, NOT, TEST, Fact, KnowledgeEngine, L, P, Rule, W  # noqa: F401
+    from experta import AND, AS, EXISTS, MATCH, NOT, TEST, Fact, KnowledgeEngine, L, P, Rule, W
     from experta.strategies import DepthStrategy
 finally:
     # Undo experta's logging.basicConfig(): drop only what the import added.
@@ -56,7 +56,7 @@ class TotalOrderStrategy(DepthStrategy):
     ``id()``.  Rule names are unique in a compiled rule base.
     """
 
-    def get_key(self, activation):  # noqa: D102 - experta's hook
+    def get_key(self, activation):
         fact_ids = sorted((f["__factid__"] for f in activation.facts), reverse=True)
         return (activation.rule.salience, fact_ids, activation.rule.__name__)
 

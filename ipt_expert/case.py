@@ -113,7 +113,7 @@ def _check_references(document: Document) -> None:
     data = document.data
     persons = data.get("persons", [])
     seen: dict[str, int] = {}
-    for name, value, where in _identifiers(data):
+    for _name, value, where in _identifiers(data):
         if any(ord(c) < 32 for c in value):
             raise CaseError(f"{value!r} contains a line break or another control character", source=document.source,
                             line=document.line_of(where), field=field_path(where))

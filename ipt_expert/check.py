@@ -72,7 +72,8 @@ def _credit(answer: list, case: Case, names: dict) -> tuple:
     first, second = answer[0], (answer[1] if len(answer) > 1 else None)
     two_area_key = len(key.focus) == 2
     if two_area_key and set(answer[:2]) == set(key.focus):
-        credit, verdict = FULL, f"Agrees with the key's two-area focus: {names[key.focus[0]]} and {names[key.focus[1]]}."
+        first, second = (names[area] for area in key.focus)
+        credit, verdict = FULL, f"Agrees with the key's two-area focus: {first} and {second}."
     elif first == key.primary:
         if two_area_key and second is None:
             credit, verdict = 0.75, (f"Agrees on the first area, {names[first]}; the key also names "

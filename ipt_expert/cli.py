@@ -10,8 +10,15 @@ import sys
 import click
 
 from . import __version__
-from .errors import (EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_KNOWLEDGE_BASE, EXIT_OUTPUT, EXIT_USAGE,
-                     IptExpertError)
+from .errors import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_KNOWLEDGE_BASE,
+    EXIT_OUTPUT,
+    EXIT_USAGE,
+    IptExpertError,
+)
 
 EXIT_STATUS_HELP = f"""
 \b

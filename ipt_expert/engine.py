@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from . import _experta as ex
 from .case import Case
 from .facts import case_facts
-from .rulebase import FieldTest, Group, KnowledgeBase, Pattern, RuleSpec
+from .rulebase import FieldTest, KnowledgeBase, Pattern, RuleSpec
 from .vocabulary import fact_types
 
 FACT_CLASSES = {

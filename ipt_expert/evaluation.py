@@ -11,6 +11,7 @@ data goes in and out.
 """
 from __future__ import annotations
 
+import math
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -88,6 +89,24 @@ def cohen_kappa(confusion) -> float:
     return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
 
 
+def precision_recall(confusion):
+    """Per-area precision, recall and support from a confusion matrix (rows: key, columns: engine).
+
+    Precision is undefined (None) for an area the engine never chose, recall
+    for an area no key names.
+    """
+    import pandas as pd
+
+    rows = []
+    for area in confusion.index:
+        predicted = int(confusion[area].sum())
+        actual = int(confusion.loc[area].sum())
+        hit = int(confusion.loc[area, area])
+        rows.append({"area": area, "precision": round(hit / predicted, 3) if predicted else None,
+                     "recall": round(hit / actual, 3) if actual else None, "support": actual})
+    return pd.DataFrame(rows).set_index("area")
+
+
 def evaluate_directory(directory: str, rules_dir: str, grief_school: str = "strict", jobs: int = 1) -> Evaluation:
     """Formulate every vignette in ``directory`` and compare with its key."""
     import pandas as pd
@@ -125,14 +144,7 @@ def evaluate_directory(directory: str, rules_dir: str, grief_school: str = "stri
     confusion = pd.crosstab(pd.Categorical(table["key_primary"], categories=AREAS),
                             pd.Categorical(table["engine_top"], categories=AREAS),
                             rownames=["key"], colnames=["engine"], dropna=False)
-    per_area = []
-    for area in AREAS:
-        predicted = int(confusion[area].sum())
-        actual = int(confusion.loc[area].sum())
-        hit = int(confusion.loc[area, area])
-        per_area.append({"area": area, "precision": round(hit / predicted, 3) if predicted else None,
-                         "recall": round(hit / actual, 3) if actual else None, "support": actual})
-    per_area = pd.DataFrame(per_area).set_index("area")
+    per_area = precision_recall(confusion)
     n = len(table)
     expected_flags = sum(len(v.split("+")) for v in table["flags_expected"] if v)
     missed_flags = sum(len(v.split("+")) for v in table["flags_missed"] if v)
@@ -178,7 +190,7 @@ def render_evaluation(evaluation: Evaluation, fmt: str) -> str:
     if fmt == "json":
         payload = {
             "summary": s,
-            "per_area": {area: {k: (None if v != v else v) for k, v in row.items()}
+            "per_area": {area: {k: (None if _is_missing(v) else v) for k, v in row.items()}
                          for area, row in evaluation.per_area.to_dict(orient="index").items()},
             "confusion": {"rows_are": "key", "columns_are": "engine",
                           "matrix": {str(k): {str(c): int(v) for c, v in row.items()}
@@ -226,11 +238,17 @@ def render_evaluation(evaluation: Evaluation, fmt: str) -> str:
     if evaluation.never_fired:
         lines.append("Never fired: " + ", ".join(evaluation.never_fired))
     for rule, hits in fired.items():
-        lines.append(f"{'- ' if md else '  '}{rule}: {len(hits)} ({', '.join(hits[:4])}{', ...' if len(hits) > 4 else ''})")
+        shown = ", ".join(hits[:4]) + (", ..." if len(hits) > 4 else "")
+        lines.append(f"{'- ' if md else '  '}{rule}: {len(hits)} ({shown})")
     if evaluation.skipped:
         lines.append("")
         lines.append("Skipped (no answer_key): " + ", ".join(evaluation.skipped))
     return "\n".join(lines) + "\n"
+
+
+def _is_missing(value) -> bool:
+    """None or not-a-number (pandas marks an undefined precision or recall with NaN)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _markdown_table(frame, index: bool = True) -> str:
@@ -238,6 +256,6 @@ def _markdown_table(frame, index: bool = True) -> str:
     header = ([str(frame.index.name or "")] if index else []) + [str(c) for c in frame.columns]
     rows = []
     for label, row in frame.iterrows():
-        cells = ([str(label)] if index else []) + ["" if v is None or v != v else str(v) for v in row.tolist()]
+        cells = ([str(label)] if index else []) + ["" if _is_missing(v) else str(v) for v in row.tolist()]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + rows)

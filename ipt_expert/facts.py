@@ -89,7 +89,7 @@ def case_facts(case: Case, grief_school: str = "strict") -> list:
     for person in data.get("persons", []):
         facts.append(("person", _section("person", person, f"persons[{person['id']}]")))
     events = data.get("events", [])
-    for event, label in zip(events, event_labels(events)):
+    for event, label in zip(events, event_labels(events), strict=True):
         values = _section("event", event, f"events[{label}]")
         values["id"] = label
         values["person"] = event.get("person", "none")

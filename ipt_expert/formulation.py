@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from . import __version__
 from .case import AREAS, Case
 from .engine import Finding, reasoner_for
-from .rulebase import KnowledgeBase, Policy
 from .privacy import privacy_warnings
+from .rulebase import KnowledgeBase, Policy
 from .scoring import Certainty, combine
 
 DISCLAIMER = ("ipt-expert is a decision aid for clinicians trained in interpersonal psychotherapy. "

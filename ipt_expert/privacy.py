@@ -19,7 +19,8 @@ _DATE = re.compile(
     rf"|(?:{_MONTHS})\s+(?:19|20)\d\d"                        # March 2024
     r"|(?:in|since|until|from)\s+(?:19|20)\d\d)\b")           # in 2019
 _HOLIDAYS = "Christmas|Easter|Thanksgiving|Ramadan|Eid|Diwali|Hanukkah|Passover|Lunar New Year|New Year"
-_DAY = re.compile(rf"\b(?:(?:last|this|next|at|over|since|after|before)\s+(?:{_HOLIDAYS})|(?:{_HOLIDAYS})\s+(?:19|20)\d\d)\b")
+_DAY = re.compile(rf"\b(?:(?:last|this|next|at|over|since|after|before)\s+(?:{_HOLIDAYS})"
+                  rf"|(?:{_HOLIDAYS})\s+(?:19|20)\d\d)\b")
 _ROLES = ("husband", "wife", "partner", "son", "daughter", "mother", "father", "brother", "sister", "friend",
           "boyfriend", "girlfriend", "boss", "manager", "colleague", "cousin", "aunt", "uncle", "grandmother",
           "grandfather", "niece", "nephew", "fiance", "fiancee", "stepmother", "stepfather", "teacher", "neighbour")
@@ -56,7 +57,7 @@ def _texts(data: dict):
         if isinstance(person.get("notes"), str):
             yield f"persons[{person.get('id', '?')}].notes", person["notes"]
     events = data.get("events", [])
-    for event, label in zip(events, event_labels(events)):
+    for event, label in zip(events, event_labels(events), strict=True):
         if isinstance(event.get("notes"), str):
             yield f"events[{label}].notes", event["notes"]
 

@@ -249,7 +249,8 @@ class _RuleCompiler:
         for key, kinds in (("area", ("evidence",)), ("weight", ("evidence",)), ("direction", ("evidence",)),
                            ("severity", ("flag",)), ("flag", ("flag",)), ("field", ("missing",))):
             if key in raw and kind not in kinds:
-                self.fail(f"'{key}' belongs to {' or '.join(kinds)} rules, not to {'an' if kind[0] in 'aeiou' else 'a'} "
+                article = "an" if kind[0] in "aeiou" else "a"
+                self.fail(f"'{key}' belongs to {' or '.join(kinds)} rules, not to {article} "
                           f"{kind} rule", (key,))
         when = tuple(self._item(item, ("when", i), positive=True) for i, item in enumerate(raw["when"]))
         spec = RuleSpec(
@@ -459,7 +460,7 @@ class _RuleCompiler:
             fields = fact_types()[known[target.name]].fields
             if key not in fields:
                 undefined(f"{known[target.name]} has no field '{key}'{did_you_mean(key, fields)}")
-        for node in tree.find_all(nodes.Call):
+        for _call in tree.find_all(nodes.Call):
             self.fail("a sentence may not call anything; use a filter, like {{ event.kind | human }}", path)
         for node in tree.find_all(nodes.Filter):
             if any(not isinstance(arg, nodes.Const) for arg in node.args) or node.kwargs or node.dyn_args:

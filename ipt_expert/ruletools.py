@@ -57,7 +57,7 @@ def _problem_from(exc: KnowledgeBaseError, rule: str | None = None) -> LintProbl
 
 def lint(directory: str) -> LintReport:
     """Every problem in the rule directory, in file order."""
-    from .rule_examples import check_rule_examples   # loads experta: only lint needs it
+    from .rule_examples import check_rule_examples  # loads experta: only lint needs it
 
     path = Path(directory)
     if not path.is_dir():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -249,7 +250,7 @@ def _check_plain_data(value, path: tuple, lines: dict, error, source: str) -> No
         for index, item in enumerate(value):
             _check_plain_data(item, path + (index,), lines, error, source)
     elif isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             fail(f"{value} is not a number that can be used here; write a finite number or 'unknown'")
     elif isinstance(value, (datetime.date, datetime.datetime)):
         fail(f"{value} is read as a calendar date; write months relative to onset instead (or quote it)")

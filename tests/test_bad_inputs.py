@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from helpers import ours
 
 CORPUS = Path(__file__).parent / "bad_inputs"

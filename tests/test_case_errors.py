@@ -132,7 +132,8 @@ def test_alias_bomb_is_refused_quickly(tmp_path):
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]"
               for i in range(1, 10)]
-    assert error_for(tmp_path, "\n".join(lines) + "\n") == "case.yaml:2: YAML aliases (*a0) are not allowed in data files"
+    assert error_for(tmp_path, "\n".join(lines) + "\n") == (
+        "case.yaml:2: YAML aliases (*a0) are not allowed in data files")
 
 
 def test_too_large(tmp_path):

@@ -5,8 +5,8 @@ import json
 import shutil
 
 import pytest
-
 from conftest import REPO
+
 from ipt_expert.check import parse_areas
 from ipt_expert.errors import CaseError
 from ipt_expert.resources import shipped_rules_dir
@@ -211,7 +211,8 @@ def test_privacy_warnings_reach_the_report(run_cli, tmp_path):
                     encoding="utf-8")
     report = json.loads(run_cli("formulate", str(case), "-f", "json").out)
     assert report["privacy"] == [
-        {"field": "notes", "text": "'##/##/####' looks like a calendar date; use role labels and time relative to onset"},
+        {"field": "notes",
+         "text": "'##/##/####' looks like a calendar date; use role labels and time relative to onset"},
         {"field": "notes", "text": "'Mrs S…' looks like a personal name; use role labels and time relative to onset"}]
 
 

@@ -5,8 +5,8 @@ import json
 
 import click
 import pytest
-
 from conftest import run_subprocess
+
 from ipt_expert.cli import cli
 
 CASE = """\
@@ -112,7 +112,8 @@ def test_unknown_format_is_a_usage_error(run_cli, case_file):
 def test_missing_case_file(run_cli, tmp_path):
     result = run_cli("formulate", str(tmp_path / "none.yaml"))
     assert result.code == 3
-    assert result.err == f"ipt-expert: error: {tmp_path / 'none.yaml'}: no such file; expected a case file in YAML or JSON\n"
+    assert result.err == (f"ipt-expert: error: {tmp_path / 'none.yaml'}: no such file; "
+                          "expected a case file in YAML or JSON\n")
 
 
 def test_broken_rule_directory_exits_4(run_cli, case_file, tmp_path):

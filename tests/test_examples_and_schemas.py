@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import REPO, vignette_paths
 from jsonschema import Draft202012Validator
 
-from conftest import REPO, vignette_paths
 from ipt_expert.case import load_case
 from ipt_expert.formulation import formulate
 from ipt_expert.report import FORMATS, format_for_path, render

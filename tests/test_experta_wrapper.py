@@ -1,7 +1,6 @@
 """The one door to experta: Python 3.10+ fix, logging left alone, deterministic agenda."""
 from __future__ import annotations
 
-import collections.abc
 import re
 import subprocess
 import sys

@@ -6,6 +6,7 @@ import re
 import shutil
 
 from conftest import REPO
+
 from ipt_expert.resources import shipped_rules_dir
 
 CASE = "id: hostile\nepisode: {onset_months_ago: 3}\n"

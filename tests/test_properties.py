@@ -6,12 +6,12 @@ import json
 import subprocess
 import sys
 
+from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-
-from conftest import REPO
 from strategies import cases
+
 from ipt_expert.case import case_from_data
 from ipt_expert.formulation import formulate
 from ipt_expert.report import render

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import vignette_paths
+
 from ipt_expert.case import load_case
 from ipt_expert.formulation import formulate
 
