@@ -71,17 +71,43 @@ class OutputError(IptExpertError):
     exit_code = EXIT_OUTPUT
 
 
-def did_you_mean(word: object, choices: Iterable[object]) -> str:
-    """Return " (did you mean 'x'?)" for the closest choice, or ""."""
+def did_you_mean(word: object, choices: Iterable[object], synonyms: dict | None = None) -> str:
+    """Return " (did you mean 'x'?)" for the closest choice, or "".
+
+    ``synonyms`` maps a choice to everyday words for it (vocabulary.synonyms_for):
+    a word written for one of them ('bereavement') suggests that choice ('death').
+    """
     if not isinstance(word, str):
         return ""
     names = [str(c) for c in choices]
-    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    close = [_by_synonym(word, synonyms)] if synonyms and _by_synonym(word, synonyms) in names else []
+    if not close:
+        # the nearest spelling, of a value or of an everyday word for one ('berievement' -> death)
+        spellings = {name: name for name in names}
+        for value, words in (synonyms or {}).items():
+            if value in names:
+                spellings.update({_plain_words(w): value for w in words if _plain_words(w) not in spellings})
+        scored = [(difflib.SequenceMatcher(None, _plain_words(word) if spelling != target else word,
+                                           spelling).ratio(), target)
+                  for spelling, target in spellings.items()]
+        best = max(scored, default=(0, None))
+        close = [best[1]] if best[0] >= 0.6 else []
     if not close:
         lowered = {n.lower(): n for n in names}
         if word.lower() in lowered:
             close = [lowered[word.lower()]]
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _plain_words(text: str) -> str:
+    return " ".join(text.lower().replace("_", " ").replace("-", " ").split())
+
+
+def _by_synonym(word: str, synonyms: dict) -> str | None:
+    """The one value whose everyday words include ``word``, if exactly one does."""
+    wanted = _plain_words(word)
+    hits = {value for value, words in synonyms.items() if any(_plain_words(w) == wanted for w in words)}
+    return hits.pop() if len(hits) == 1 else None
 
 
 def field_path(parts: Iterable[object]) -> str:

@@ -87,11 +87,61 @@ def _form(schema: dict) -> str:
     return _FORMS.get(schema.get("pattern", ""), f"it must match {schema.get('pattern')}")
 
 
-def _message(error: jsonschema.ValidationError, validator: Draft202012Validator) -> tuple[tuple, str]:
+def _yaml_reading(value: object, written: str | None) -> str:
+    """What YAML did with an unquoted word, and how to keep the word: '' when YAML did nothing."""
+    if written is None:
+        return ""      # JSON, or data given directly: the value is as its author typed it
+    if isinstance(value, bool):
+        return (f" (YAML reads yes, no, on, off, true and false as true or false: put the word in quotes, "
+                f"'{written}')")
+    if value is None:
+        return f" (YAML reads {written or 'an empty value'} as null: put text in quotes)"
+    if isinstance(value, (int, float)):
+        return f" (YAML reads {written} as a number: put it in quotes, '{written}', to make it text)"
+    return ""
+
+
+def _takes_kind(schema: dict, value: object, validator: Draft202012Validator) -> bool:
+    """Whether the (sub)schema accepts some value of ``value``'s kind (boolean, number, null)."""
+    if "$ref" in schema:
+        target = validator.schema
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        return _takes_kind(target, value, validator)
+    kind = ("boolean" if isinstance(value, bool) else "null" if value is None
+            else "number" if isinstance(value, (int, float)) else None)
+    if kind is None:
+        return True
+    if "enum" in schema or "const" in schema:
+        allowed = schema.get("enum", [schema.get("const")])
+        return any(type(v) is type(value) or (kind == "number" and type(v) in (int, float) and v is not True
+                                               and v is not False) for v in allowed)
+    branches = schema.get("oneOf", schema.get("anyOf"))
+    if branches:
+        return any(_takes_kind(b, value, validator) for b in branches)
+    types = schema.get("type")
+    types = [types] if isinstance(types, str) else types or []
+    return kind in types or (kind == "number" and "integer" in types)
+
+
+def _enum_hint(value: object, written: str | None, path: tuple, choices: list) -> str:
+    """A did-you-mean for an enumeration, by spelling or by everyday word (synonyms.yaml)."""
+    from .vocabulary import synonyms_for
+    names = [_plain(v) for v in choices]
+    words = synonyms_for(path, choices)
+    if isinstance(value, str):
+        return did_you_mean(value, names, words)
+    return did_you_mean(written, names, words) if written else ""
+
+
+def _message(error: jsonschema.ValidationError, validator: Draft202012Validator,
+             written: dict | None = None) -> tuple[tuple, str]:
     """(path of the offending field, message) for one schema error."""
     path = tuple(error.absolute_path)
     kind = error.validator
     value = error.instance
+    # Only where the field takes nothing of the kind YAML made (a number out of range needs no lecture).
+    reading = "" if _takes_kind(error.schema, value, validator) else _yaml_reading(value, (written or {}).get(path))
     if kind == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         extras = [k for k in value if k not in allowed]
@@ -102,18 +152,15 @@ def _message(error: jsonschema.ValidationError, validator: Draft202012Validator)
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return path, f"missing required field '{missing}'"
     if kind == "enum":
-        hint = did_you_mean(value, [v for v in error.validator_value if isinstance(v, str)])
+        hint = _enum_hint(value, (written or {}).get(path), path, list(error.validator_value))
         return path, f"{show(value)} is not allowed{hint}; expected one of: " + ", ".join(
-            _plain(v) for v in error.validator_value)
+            _plain(v) for v in error.validator_value) + reading
     if kind == "const":
-        return path, f"{show(value)} is not allowed; expected {show(error.validator_value)}"
+        return path, f"{show(value)} is not allowed; expected {show(error.validator_value)}{reading}"
     if kind in ("oneOf", "anyOf"):
-        return path, f"{show(value)} is not allowed; expected {_expected(error.schema, validator)}"
+        return path, f"{show(value)} is not allowed; expected {_expected(error.schema, validator)}{reading}"
     if kind == "type":
-        hint = ""
-        if isinstance(value, bool) and error.validator_value == "string":
-            hint = " (YAML reads yes, no, on, off, true and false as true or false: put the word in quotes)"
-        return path, f"expected {_expected(error.schema, validator)}, got {show(value)}{hint}"
+        return path, f"expected {_expected(error.schema, validator)}, got {show(value)}{reading}"
     if kind == "pattern":
         what = path[-1] if path and isinstance(path[-1], str) else "value"
         return path, f"{show(value)} is not a valid {what}: {_form(error.schema)}"
@@ -136,7 +183,7 @@ def validate(document: Document, schema_name: str, error_cls: type[IptExpertErro
         return
     located = []
     for error in errors:
-        path, message = _message(error, validator)
+        path, message = _message(error, validator, document.written)
         # A misspelt key also shows up as a missing required one; the
         # misspelling, with its did-you-mean, is the more useful message.
         located.append((error.validator == "required", document.line_of(path) or 0, field_path(path), message))

@@ -109,3 +109,38 @@ def field_default(fact_type: str, field_name: str):
         node = node[part]
     node = _resolve(schema, node)
     return node["properties"].get(field_name, {}).get("default", "unknown")
+
+
+@lru_cache(maxsize=None)
+def synonyms() -> dict:
+    """Everyday words for enumeration values: field -> value -> words (``data/synonyms.yaml``).
+
+    Fields are named as in the case file without list positions
+    (``events.kind``); ``area`` serves every field whose values are the four
+    problem areas.
+    """
+    from .errors import KnowledgeBaseError
+    from .resources import PACKAGE_DIR
+    from .yamlio import load_document
+
+    path = PACKAGE_DIR / "data" / "synonyms.yaml"
+    data = load_document(str(path), what="vocabulary file", error=KnowledgeBaseError).data
+    return {name: {value: tuple(words) for value, words in values.items()} for name, values in data.items()}
+
+
+def synonyms_for(path, values) -> dict:
+    """The everyday words for the values of the field at ``path`` (list positions are ignored).
+
+    Keys are the values as text, as a user writes them (true and false included).
+    """
+    values = list(values)
+    areas = load_schema("case")["$defs"]["area"]["enum"]
+    name = "area" if sorted(map(str, values)) == sorted(areas) else \
+        ".".join(part for part in path if isinstance(part, str))
+    table = synonyms().get(name, {})
+    texts = {_as_text(v) for v in values}
+    return {key: words for key, words in table.items() if key in texts}
+
+
+def _as_text(value) -> str:
+    return {True: "true", False: "false"}.get(value, str(value)) if isinstance(value, bool) else str(value)

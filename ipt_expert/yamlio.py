@@ -21,6 +21,7 @@ import datetime
 import json
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,9 @@ class Document:
     data: Any
     source: str
     lines: dict[tuple, int] = field(default_factory=dict)
+    # field path -> the word as written, where YAML made it true/false or a number
+    # (``no`` -> false), so that messages can say what YAML did with it
+    written: dict[tuple, str] = field(default_factory=dict)
 
     def line_of(self, path: tuple) -> int | None:
         """Line of the deepest known prefix of ``path`` (1-based), if any."""
@@ -65,7 +69,7 @@ class _Refused(yaml.YAMLError):
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _screen_events(text: str) -> None:
+def _screen_events(text: str, loader=None) -> None:
     """Refuse aliases and absurd nesting in one flat pass over the parser's events.
 
     This runs before any node tree is built, so an alias bomb or a deeply
@@ -77,12 +81,13 @@ def _screen_events(text: str) -> None:
     which has no such limit, reads it again: our own checks then speak first,
     and a genuine syntax error is reported by one parser whatever is installed.
     """
+    loader = loader or _Loader
     try:
-        _screen_events_with(text, _Loader)
+        _screen_events_with(text, loader)
     except _Refused:
         raise
     except yaml.YAMLError:
-        if _Loader is yaml.SafeLoader:
+        if loader is yaml.SafeLoader:
             raise
         _screen_events_with(text, yaml.SafeLoader)
         raise
@@ -181,27 +186,116 @@ def _json_problem(exc: json.JSONDecodeError) -> str:
     return f"not valid JSON ({PARSER_SAYS}{_one_line(exc.msg)})"
 
 
+def looks_like_json(text: str, source: str) -> bool:
+    """Whether a document is JSON: by its name, or by its content when it has none (standard input).
+
+    A document that opens with a bracket followed by a quoted key or value
+    (``{"id": ...``, ``[{"id": ...``) is what json.dumps writes, and is held
+    to JSON's rules wherever it comes from, so that a file and the same text
+    piped in are read alike.  YAML's own flow style (``{id: x}``) is not
+    caught by this.
+    """
+    return source.lower().endswith(".json") or bool(_JSON_OPENING.match(text))
+
+
+_JSON_OPENING = re.compile(r"\s*(?:[\[{]\s*)+[\"\]}]")
+
+
 def parse_document(text: str, source: str, *, what: str,
                    error: type[IptExpertError] = IptExpertError) -> Document:
     """Parse YAML/JSON text into a Document, refusing unsafe or lossy YAML."""
-    if source.lower().endswith(".json"):
-        # YAML accepts more than JSON does (trailing commas, comments); a file
-        # that says it is JSON is held to JSON, then read like any other.
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise error(_json_problem(exc), source=source, line=exc.lineno) from exc
-        except RecursionError as exc:
-            raise error(f"nesting deeper than {MAX_NESTING} levels", source=source) from exc
-    loader = None
+    if looks_like_json(text, source):
+        return _parse_json(text, source, what=what, error=error)
+    data, lines, written = _parse_yaml(text, source, what=what, error=error)
+    return Document(data=data, source=source, lines=lines, written=written)
+
+
+def _parse_json(text: str, source: str, *, what: str, error: type[IptExpertError]) -> Document:
+    """JSON, read by the JSON decoder (its numbers and escapes are not YAML 1.1's).
+
+    The YAML parser reads it too, only to learn the line of each field and to
+    apply the same nesting limit; the values are the decoder's.
+    """
+    def pairs(items):
+        seen = {}
+        for key, value in items:
+            if key in seen:
+                raise _JsonRefused(f"duplicate key '{key}'")
+            seen[key] = value
+        return seen
+
+    def constant(name):
+        raise _JsonRefused(f"{name} is not a number that can be used here; write a finite number or 'unknown'")
+
+    def whole(digits):
+        if len(digits.lstrip("-")) > MAX_DIGITS:
+            raise _JsonRefused(_too_many_digits(len(digits.lstrip("-"))))
+        return int(digits)
+
     try:
-        _screen_events(text)
-        loader = _Loader(text)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=whole)
+    except json.JSONDecodeError as exc:
+        raise error(_json_problem(exc), source=source, line=exc.lineno) from exc
+    except _JsonRefused as exc:
+        # The decoder does not say where; the YAML reading finds a duplicate key's line.
+        _json_lines(text, source, what=what, error=error)
+        raise error(exc.message, source=source) from exc
+    except RecursionError as exc:
+        raise error(f"nesting deeper than {MAX_NESTING} levels", source=source) from exc
+    lines = _json_lines(text, source, what=what, error=error)
+    if _depth(data) > MAX_NESTING:
+        raise error(f"nesting deeper than {MAX_NESTING} levels", source=source)
+    _check_plain_data(data, (), lines, error, source)
+    return Document(data=data, source=source, lines=lines)
+
+
+def _json_lines(text: str, source: str, *, what: str, error: type[IptExpertError]) -> dict:
+    """Line of each field of a JSON text, from the YAML parser (empty if it cannot follow the text)."""
+    # libyaml refuses escaped surrogate pairs ("\ud83d\ude00", as json.dumps writes
+    # emoji); the pure-Python parser follows them.
+    for loader in dict.fromkeys((_Loader, yaml.SafeLoader)):
+        try:
+            return _parse_yaml(text, source, what=what, error=error, for_lines_only=True, loader=loader)[1]
+        except IptExpertError as exc:
+            if exc.message.startswith(("nesting deeper", "duplicate key")):
+                raise
+    return {}
+
+
+class _JsonRefused(ValueError):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _depth(value) -> int:
+    """Levels of lists and mappings (0 for a plain value), counted up to one past MAX_NESTING."""
+    depth, level = 0, [value]
+    while depth <= MAX_NESTING:
+        containers = [item for item in level if isinstance(item, (dict, list))]
+        if not containers:
+            break
+        depth += 1
+        level = [v for item in containers for v in (item.values() if isinstance(item, dict) else item)]
+    return depth
+
+
+def _parse_yaml(text: str, source: str, *, what: str, error: type[IptExpertError],
+                for_lines_only: bool = False, loader=None) -> tuple:
+    parser = loader or _Loader
+    loader = None
+    data = None
+    try:
+        _screen_events(text, parser)
+        loader = parser(text)
         node = loader.get_single_node()
         if node is None:
             raise error(f"is empty; expected {_a(what)}", source=source)
         lines: dict[tuple, int] = {}
-        _index_lines(node, (), lines, error, source)
+        written: dict[tuple, str] = {}
+        _index_lines(node, (), lines, error, source, screen=not for_lines_only, written=written)
+        if for_lines_only:
+            return None, lines, written
         data = loader.construct_document(node)
         _check_plain_data(data, (), lines, error, source)
     except _Refused as exc:
@@ -225,7 +319,7 @@ def parse_document(text: str, source: str, *, what: str,
     finally:
         if loader is not None:
             loader.dispose()
-    return Document(data=data, source=source, lines=lines)
+    return data, lines, written
 
 
 def _check_plain_data(value, path: tuple, lines: dict, error, source: str) -> None:
@@ -266,9 +360,15 @@ def load_document(path: str, *, what: str, error: type[IptExpertError] = IptExpe
     return parse_document(text, source, what=what, error=error)
 
 
-def _index_lines(node, path: tuple, lines: dict, error, source: str) -> None:
+def _index_lines(node, path: tuple, lines: dict, error, source: str, screen: bool = True,
+                 written: dict | None = None) -> None:
     lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, yaml.ScalarNode):
+        if screen:
+            _screen_scalar(node, path, error, source)
+        if written is not None and node.style in (None, "") and node.tag in _WORD_TAGS:
+            written[path] = node.value
+    elif isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
@@ -277,10 +377,84 @@ def _index_lines(node, path: tuple, lines: dict, error, source: str) -> None:
                 raise error("YAML merge keys (<<) are not allowed in data files", source=source, line=line)
             if key in seen:
                 raise error(f"duplicate key '{key}' (first at line {seen[key]})", source=source, line=line)
+            if screen and isinstance(key_node, yaml.ScalarNode):
+                _screen_scalar(key_node, path, error, source)
             seen[key] = line
             lines[path + (key,)] = line
-            _index_lines(value_node, path + (key,), lines, error, source)
+            _index_lines(value_node, path + (key,), lines, error, source, screen, written)
             lines[path + (key,)] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _index_lines(item, path + (index,), lines, error, source)
+            _index_lines(item, path + (index,), lines, error, source, screen, written)
+
+
+# What YAML 1.1 (PyYAML) reads as a number, beyond the plain decimal forms
+# people mean: each is refused rather than silently read as another value.
+_TAG = "tag:yaml.org,2002:"
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+# JSON and YAML 1.2 read 4e0, 1E1 and 1.5e3 as numbers; PyYAML's YAML 1.1 reads them as text.
+_EXPONENT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+")
+_WORD_TAGS = {_TAG + "bool", _TAG + "int", _TAG + "float", _TAG + "null"}
+_BOOL_WORDS = {"yes", "no", "true", "false", "on", "off"}
+_NUMBER_FORMS = (
+    (re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"), "a base-60 number, {read}"),
+    (re.compile(r"[-+]?0x[0-9a-fA-F_]+"), "a hexadecimal number, {read}"),
+    (re.compile(r"[-+]?0b[01_]+"), "a binary number, {read}"),
+    (re.compile(r"[-+]?0[0-7_]+"), "an octal number, {read}"),
+    (re.compile(r"[-+]?(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][-+]?[0-9]+)?"), "{read} (YAML ignores the '_')"),
+)
+MAX_DIGITS = 100          # no number in a case or rule file needs more; Python refuses 4,300
+
+
+def _too_many_digits(count: int) -> str:
+    return (f"a number written with {count} digits is too long; "
+            f"numbers here have at most {MAX_DIGITS} digits (put it in quotes if it is text)")
+
+
+def _screen_scalar(node, path: tuple, error, source: str) -> None:
+    """Refuse, from the text as written, scalars that YAML 1.1 would misread or cannot build.
+
+    PyYAML reads 1:20 as 80, 010 as 8, 0x10 as 16, 1_2 as 12 and 0b11 as 3;
+    a tag with a value it cannot take (``!!int four``), a date that is not a
+    date (2024-02-31) and a number of thousands of digits would otherwise end
+    in a crash.  Plain 4e0 and 1E1 are made numbers, as JSON and YAML 1.2 read them.
+    """
+    tag, text = node.tag, node.value
+
+    def fail(message: str):
+        from .errors import field_path
+        raise error(message, source=source, line=node.start_mark.line + 1, field=field_path(path) or None)
+
+    plain = node.style in (None, "")
+    if tag == _TAG + "str" and plain and _EXPONENT.fullmatch(text):
+        node.tag = tag = _TAG + "float"
+    if tag == _TAG + "timestamp" and not re.match(r"[0-9]{4}-", text):
+        fail(f"'{text}' is tagged !!timestamp: data files hold no dates; write months relative to onset instead")
+    if tag == _TAG + "timestamp":
+        fail(f"{text} is read as a calendar date; write months relative to onset instead (or quote it)")
+    if tag == _TAG + "bool" and text.lower() not in _BOOL_WORDS:
+        fail(f"'{text}' is tagged !!bool but is not true or false; write true or false")
+    if tag not in (_TAG + "int", _TAG + "float"):
+        return
+    digits = sum(c.isdigit() for c in text)
+    if digits > MAX_DIGITS:
+        fail(_too_many_digits(digits))
+    if _PLAIN_INT.fullmatch(text) or (tag == _TAG + "float" and (_PLAIN_FLOAT.fullmatch(text)
+                                                                 or _SPECIAL_FLOAT.fullmatch(text))):
+        return
+    for form, words in _NUMBER_FORMS:
+        if form.fullmatch(text) and any(c.isdigit() for c in text):
+            try:
+                value = _CONSTRUCT[tag](node)
+            except (ValueError, ArithmeticError):
+                break
+            fail(f"{text} is read by YAML as {words.format(read=value)}; write a plain number "
+                 f"(digits only, e.g. 12 or 0.5), or put it in quotes if it is text")
+    kind = "a whole number" if tag == _TAG + "int" else "a number"
+    fail(f"'{text}' is tagged !!{tag[len(_TAG):]} but is not {kind}; write a plain number")
+
+
+_constructor = yaml.constructor.SafeConstructor()
+_CONSTRUCT = {_TAG + "int": _constructor.construct_yaml_int, _TAG + "float": _constructor.construct_yaml_float}

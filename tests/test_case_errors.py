@@ -50,7 +50,7 @@ CASES = [
      "case.yaml:6: persons[0].closeness: 'innr' is not allowed (did you mean 'inner'?); expected one of: inner, "
      "middle, outer, unknown"),
     ("word yes-no as text", GOOD.replace("alive: false", "alive: dead"),
-     "case.yaml:7: persons[0].alive: 'dead' is not allowed; expected one of: true, false, unknown"),
+     "case.yaml:7: persons[0].alive: 'dead' is not allowed (did you mean 'false'?); expected one of: true, false, unknown"),
     ("missing required", GOOD.replace("id: demo\n", ""),
      "case.yaml:1: missing required field 'id'"),
     ("wrong type", GOOD.replace("onset_months_ago: 4", "onset_months_ago: four"),
@@ -144,7 +144,7 @@ def test_too_large(tmp_path):
 def test_yaml_boolean_word_where_text_is_expected(tmp_path):
     assert error_for(tmp_path, GOOD.replace("id: demo", "id: demo\ntitle: yes")) == (
         "case.yaml:2: title: expected a text, got true (YAML reads yes, no, on, off, true and false as true or "
-        "false: put the word in quotes)")
+        "false: put the word in quotes, 'yes')")
 
 
 def test_nesting_limit_is_ours_whatever_the_fast_parser_allows(tmp_path, monkeypatch):
