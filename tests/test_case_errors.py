@@ -50,7 +50,8 @@ CASES = [
      "case.yaml:6: persons[0].closeness: 'innr' is not allowed (did you mean 'inner'?); expected one of: inner, "
      "middle, outer, unknown"),
     ("word yes-no as text", GOOD.replace("alive: false", "alive: dead"),
-     "case.yaml:7: persons[0].alive: 'dead' is not allowed (did you mean 'false'?); expected one of: true, false, unknown"),
+     "case.yaml:7: persons[0].alive: 'dead' is not allowed (did you mean 'false'?); expected one of: true, false, "
+     "unknown"),
     ("missing required", GOOD.replace("id: demo\n", ""),
      "case.yaml:1: missing required field 'id'"),
     ("wrong type", GOOD.replace("onset_months_ago: 4", "onset_months_ago: four"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import VIGNETTES
+
 from ipt_expert.case import load_case
 from ipt_expert.formulation import formulate
 from ipt_expert.report import render
@@ -25,8 +25,8 @@ HEADINGS = {
 def test_sections_come_in_the_order_of_a_clinical_note(kb, fmt):
     text = render(formulate(load_case(str(CASE)), kb), fmt)
     positions = [text.find(heading) for heading in HEADINGS[fmt]]
-    assert -1 not in positions, dict(zip(HEADINGS[fmt], positions))
-    assert positions == sorted(positions), dict(zip(HEADINGS[fmt], positions))
+    assert -1 not in positions, dict(zip(HEADINGS[fmt], positions, strict=True))
+    assert positions == sorted(positions), dict(zip(HEADINGS[fmt], positions, strict=True))
 
 
 def test_evidence_comes_after_the_draft_formulation(kb):
