@@ -6,7 +6,7 @@ package and asking the CLI for help stay fast.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .constants import VERSION as __version__
 
 
 def formulate_file(path: str, rules_dir: str | None = None, grief_school: str = "strict"):

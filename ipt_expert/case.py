@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .constants import AREAS  # noqa: F401  (re-exported: older imports read it from here)
 from .errors import CaseError, did_you_mean, field_path
 from .validation import validate
 from .yamlio import Document, load_document
-
-AREAS = ("grief", "role_dispute", "role_transition", "interpersonal_deficits")
 
 
 @dataclass(frozen=True)
@@ -28,6 +27,13 @@ class AnswerKey:
     traps: tuple[str, ...] = ()
     rationale: str = ""
     source: str = ""
+    # (school, areas) pairs: first areas that school accepts besides the primary
+    # (a divorce is grief and loss to the broad school, a role transition to the strict one).
+    acceptable_by_school: tuple = ()
+
+    def accepted_by(self, school: str) -> tuple:
+        """The first areas ``school`` accepts besides the primary (full credit under that school)."""
+        return dict(self.acceptable_by_school).get(school, ())
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,8 @@ def case_from_document(document: Document) -> Case:
             traps=tuple(key.get("traps", ())),
             rationale=key.get("rationale", ""),
             source=key.get("source", ""),
+            acceptable_by_school=tuple(sorted((school, tuple(areas))
+                                              for school, areas in key.get("acceptable_by_school", {}).items())),
         )
         if answer_key.primary != answer_key.focus[0]:
             raise CaseError(f"the first area of the focus ('{answer_key.focus[0]}') must be the primary area "

@@ -9,17 +9,18 @@ falls into, and what to read.  The teaching texts live in rules/policy.yaml.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .case import AREAS, Case
+from .case import Case
+from .constants import AREAS
 from .errors import CaseError, did_you_mean
-from .formulation import Formulation
+
+if TYPE_CHECKING:   # only for annotations: checking answers needs no engine until a sheet is checked
+    from .formulation import Formulation
 
 FULL, PARTIAL_CREDIT = 1.0, 0.5
-MAX_ANSWERS = 2000
 AREA_ALIASES = {
     "grief": "grief", "role_dispute": "role_dispute", "dispute": "role_dispute", "role_disputes": "role_dispute",
     "interpersonal_dispute": "role_dispute", "role_transition": "role_transition", "transition": "role_transition",
@@ -48,6 +49,7 @@ def parse_areas(text: str, *, source: str = "--answer", line: int | None = None)
 @dataclass
 class CheckResult:
     vignette: str
+    school: str                            # the grief school of the ranking, the credit and the traps
     answer: list
     key_primary: str
     key_focus: list
@@ -66,11 +68,12 @@ class CheckResult:
         return dict(self.__dict__)
 
 
-def _credit(answer: list, case: Case, names: dict) -> tuple:
-    """(credit, agreement, verdict) for an answer against the key."""
+def _credit(answer: list, case: Case, names: dict, school: str) -> tuple:
+    """(credit, agreement, verdict) for an answer against the key, under a grief school."""
     key = case.answer_key
     first, second = answer[0], (answer[1] if len(answer) > 1 else None)
     two_area_key = len(key.focus) == 2
+    school_accepts = key.accepted_by(school)
     if two_area_key and set(answer[:2]) == set(key.focus):
         first, second = (names[area] for area in key.focus)
         credit, verdict = FULL, f"Agrees with the key's two-area focus: {first} and {second}."
@@ -83,6 +86,12 @@ def _credit(answer: list, case: Case, names: dict) -> tuple:
                                      f"{names[second]} as a second area.")
         else:
             credit, verdict = FULL, f"Agrees with the key: {names[key.primary]}."
+    elif first in school_accepts:
+        credit, verdict = FULL, (f"Agrees with the key under the {school} school: it accepts {names[first]} "
+                                 f"as the focus (the key's first choice otherwise is {names[key.primary]}).")
+        if second is not None and second not in key.focus and second not in key.acceptable:
+            credit = 0.75
+            verdict += f" The key does not support {names[second]} as a second area."
     elif first in key.acceptable or (two_area_key and first == key.focus[1]):
         credit, verdict = PARTIAL_CREDIT, (f"Partly agrees: the key's first choice is {names[key.primary]}, but "
                                            f"experts could defend {names[first]}.")
@@ -102,10 +111,14 @@ def _traps(answer: list, case: Case, formulation: Formulation) -> list:
     persons = data.get("persons", [])
     key = case.answer_key
     first = answer[0]
+    school = formulation.grief_school
     found = []
     sets = formulation.policy.value_sets
     has_death = any(e["kind"] in sets.get("death", ()) for e in events)
-    if first == "grief" and not has_death and any(e["kind"] in sets.get("non_death_loss", ()) for e in events):
+    # Only the strict school keeps grief for a death; to the broad school a
+    # divorce or a job loss is grief and loss, so calling it grief is no trap there.
+    if (school == "strict" and first == "grief" and not has_death
+            and any(e["kind"] in sets.get("non_death_loss", ()) for e in events)):
         found.append("non_death_loss_as_grief")
     if first == "interpersonal_deficits" and key.primary != "interpersonal_deficits":
         near = [e for e in events if isinstance(e.get("months_before_onset"), (int, float))
@@ -121,7 +134,7 @@ def _traps(answer: list, case: Case, formulation: Formulation) -> list:
         found.append("missed_inhibited_dispute")
     if "role_dispute" in answer[:1] and any(p.get("abusive") is True for p in persons):
         found.append("abuse_as_dispute")
-    if "event_unrelated_to_onset" in key.traps and first != key.primary:
+    if "event_unrelated_to_onset" in key.traps and first != key.primary and first not in key.accepted_by(school):
         found.append("event_unrelated_to_onset")
     if formulation.provisional:
         found.append("formulating_before_safety")
@@ -163,7 +176,8 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
     key = case.answer_key
     policy = formulation.policy
     names = {a.id: a.name for a in policy.areas}
-    credit, agreement, verdict = _credit(answer, case, names)
+    school = formulation.grief_school
+    credit, agreement, verdict = _credit(answer, case, names, school)
     your_choice = []
     for area in answer:
         candidate = formulation.candidate(area)
@@ -173,7 +187,7 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
             "against": [f.text for f in candidate.against[:3]],
         })
     missed = []
-    if answer[0] != key.primary:
+    if answer[0] != key.primary and answer[0] not in key.accepted_by(school):
         seen_rules = set()
         for f in formulation.candidate(key.primary).evidence:
             if f.rule not in seen_rules and len(missed) < 4:
@@ -185,58 +199,11 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
                  *(f.source for f in formulation.candidate(key.primary).evidence)]:
         read += [part.strip() for part in (text or "").split(";") if part.strip()]
     return CheckResult(
-        vignette=case.id, answer=answer, key_primary=key.primary, key_focus=list(key.focus), credit=credit,
+        vignette=case.id, school=school, answer=answer, key_primary=key.primary, key_focus=list(key.focus), credit=credit,
         agreement=agreement, verdict=verdict, your_choice=your_choice, missed_evidence=missed,
         traps=traps, safety=[{"id": f["id"], "severity": f["severity"], "text": f["text"]} for f in formulation.flags],
         rationale_feedback=_rationale_feedback(rationale, formulation, key.primary),
         read=list(dict.fromkeys(read)), key_rationale=key.rationale)
-
-
-@dataclass(frozen=True)
-class AnswerRow:
-    vignette: str
-    answer: list
-    rationale: str
-    line: int
-
-
-def read_answer_sheet(path: str) -> list:
-    """An answer sheet: CSV with columns vignette, answer and optionally rationale."""
-    from .yamlio import read_text
-
-    text, source = read_text(path, what="answer sheet in CSV", error=CaseError)
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip().lower() for c in (reader.fieldnames or [])]
-    if not columns:
-        raise CaseError("is empty; expected a CSV with columns vignette,answer[,rationale]", source=source)
-    for needed in ("vignette", "answer"):
-        if needed not in columns:
-            close = [c for c in columns if did_you_mean(c, [needed])]
-            hint = f" ('{close[0]}' is close: did you mean '{needed}'?)" if close else ""
-            raise CaseError(f"has no '{needed}' column{hint}; expected columns vignette,answer[,rationale], "
-                            f"got: {', '.join(columns)}", source=source, line=1)
-    unknown = [c for c in columns if c not in ("vignette", "answer", "rationale")]
-    if unknown:
-        raise CaseError(f"unknown column '{unknown[0]}'{did_you_mean(unknown[0], ['vignette', 'answer', 'rationale'])}"
-                        "; expected columns vignette,answer[,rationale]", source=source, line=1)
-    rows = []
-    try:
-        for record in reader:
-            line = reader.line_num
-            clean = {(k or "").strip().lower(): (v or "").strip() for k, v in record.items() if k is not None}
-            if None in record:
-                raise CaseError("has more fields than the header", source=source, line=line)
-            if not clean.get("vignette"):
-                raise CaseError("the vignette field is empty", source=source, line=line, field="vignette")
-            areas = parse_areas(clean.get("answer", ""), source=source, line=line)
-            rows.append(AnswerRow(clean["vignette"], areas, clean.get("rationale", ""), line))
-            if len(rows) > MAX_ANSWERS:
-                raise CaseError(f"has more than {MAX_ANSWERS} answers; split the sheet", source=source, line=line)
-    except csv.Error as exc:
-        raise CaseError(f"not valid CSV: {exc}", source=source, line=reader.line_num) from exc
-    if not rows:
-        raise CaseError("has a header but no answers", source=source)
-    return rows
 
 
 def render_check_text(result: CheckResult) -> str:

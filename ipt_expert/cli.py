@@ -9,7 +9,8 @@ import sys
 
 import click
 
-from . import __version__
+from .cli_options import output_options, rules_option, school_option
+from .constants import AREAS, CHECK_FORMATS, EVALUATION_FORMATS, REPORT_FORMATS, RULE_KINDS, VERSION
 from .errors import (
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -32,13 +33,8 @@ Exit status:
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
 """
 
-FORMAT_CHOICES = ("text", "markdown", "html", "json")
-SCHOOL_HELP = ("Grief school: 'strict' (default; Guide 2018: only a death is grief) or 'broad' "
-               "(Stuart & Robertson 2012: grief and loss).")
-
-
 @click.group(epilog=EXIT_STATUS_HELP, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="ipt-expert")
+@click.version_option(VERSION, prog_name="ipt-expert")
 def cli():
     """ipt-expert: a rule-based decision aid for IPT case formulation.
 
@@ -69,23 +65,13 @@ def _complete_areas(ctx, param, incomplete):
     return areas(ctx, param, incomplete)
 
 
-def rules_option(function):
-    return click.option("--rules", "rules_dir", metavar="DIR", type=click.Path(file_okay=False),
-                        help="Rule directory to use instead of the shipped rule base.")(function)
-
-
 @cli.command()
 @click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=True, allow_dash=True))
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default=None,
-              help="Report format. Default: from the output file's suffix (.md, .html, .json), else text.")
-@click.option("-o", "--output", metavar="FILE", type=click.Path(allow_dash=True),
-              help="Write the report to FILE (atomically) instead of standard output.")
-@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@output_options(REPORT_FORMATS)
 @rules_option
 @click.option("--templates", "templates_dir", metavar="DIR", type=click.Path(file_okay=False),
               help="Directory of report templates searched before the shipped ones.")
-@click.option("--school", type=click.Choice(["strict", "broad"]), default="strict", show_default=True,
-              help=SCHOOL_HELP)
+@school_option
 def formulate(case_file, fmt, output, force, rules_dir, templates_dir, school):
     """Rank the four problem areas for CASE and explain why.
 
@@ -159,9 +145,8 @@ def rules_lint(directory):
 
 @rules.command("list")
 @rules_option
-@click.option("--area", type=click.Choice(["grief", "role_dispute", "role_transition", "interpersonal_deficits"]),
-              help="Only rules that speak for or against this area.")
-@click.option("--kind", type=click.Choice(["evidence", "flag", "missing", "note"]), help="Only rules of this kind.")
+@click.option("--area", type=click.Choice(AREAS), help="Only rules that speak for or against this area.")
+@click.option("--kind", type=click.Choice(RULE_KINDS), help="Only rules of this kind.")
 def rules_list(rules_dir, area, kind):
     """List the rules: id, what each gives (weight and area, or flag), and title.
 
@@ -206,18 +191,22 @@ def rules_show(rule_id, rules_dir):
               help="Check a set of vignettes at once: a CSV with columns vignette, answer[, rationale].")
 @click.option("--vignettes", "vignette_dir", metavar="DIR", type=click.Path(file_okay=False),
               help="Where --answers looks up vignettes named by id (default: the shipped library).")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_options(CHECK_FORMATS, what="feedback")
 @rules_option
-@click.option("--school", type=click.Choice(["strict", "broad"]), default="strict", show_default=True,
-              help=SCHOOL_HELP)
-def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, rules_dir, school):
+@school_option
+def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, output, force, rules_dir, school):
     """Check your formulation of a VIGNETTE against its answer key.
 
     Says whether you agree with the key (full, partial or none: an
     acceptable alternative earns partial credit), where the engine ranks your
     choice and why, evidence you may have missed, the trap your answer falls
     into if any, and what to read. VIGNETTE is a file, or the id of a shipped
-    vignette.
+    vignette. --school applies everywhere: the ranking, the credit (a key may
+    accept an area under one school only) and the traps.
+
+    An answer sheet is comma-separated; quote an answer naming two areas
+    ("grief,role_dispute") or join them with +. It names vignettes by id, or
+    by a path inside the sheet's own folder.
 
     \b
     Examples:
@@ -225,110 +214,37 @@ def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, rules_di
       ipt-expert check case_vignettes/transition-01-divorce-not-grief.yaml -a grief -r "He lost his marriage"
       ipt-expert check --answers my-answers.csv
     """
-    from .case import load_case
-    from .check import check_answer, parse_areas, read_answer_sheet, render_check_text
+    from .answersheet import AnswerRow, check_sheet, read_answer_sheet, render_sheet
+    from .check import parse_areas
     from .errors import CaseError
-    from .formulation import formulate
+    from .report import check_output_path, format_for_path, write_report
     from .rulebase import load_knowledge_base
 
     if answer_sheet and (vignette or answer):
         raise click.UsageError("give either VIGNETTE with --answer, or --answers CSV, not both")
     if not answer_sheet and not (vignette and answer):
         raise click.UsageError("give VIGNETTE and --answer AREA[,AREA] (or --answers CSV)")
-    kb = load_knowledge_base(_rules_dir(rules_dir))
+    check_output_path(output, force)
+    fmt = fmt or format_for_path(output, allowed=CHECK_FORMATS)
     if answer_sheet:
         rows = read_answer_sheet(answer_sheet)
-        jobs = [(_resolve_vignette(r.vignette, vignette_dir, answer_sheet, r.line), r.answer, r.rationale, r.line)
-                for r in rows]
     else:
         try:
-            areas = parse_areas(answer)
+            rows = [AnswerRow(vignette, parse_areas(answer), rationale)]
         except CaseError as exc:
             raise click.BadParameter(exc.message, param_hint="'-a' / '--answer'") from exc
-        jobs = [(_resolve_vignette(vignette, vignette_dir), areas, rationale, None)]
-    results = []
-    formulations: dict = {}     # a sheet may answer the same vignette many times
-    for path, areas, text, line in jobs:
-        try:
-            if path not in formulations:
-                case = load_case(path)
-                formulations[path] = (case, formulate(case, kb, school))
-            case, formulation = formulations[path]
-            results.append(check_answer(case, formulation, areas, text))
-        except CaseError as exc:
-            if line is not None:   # say which row of the sheet led there
-                exc.message += f" (answer sheet {answer_sheet}, line {line})"
-            raise
-    if fmt == "json":
-        import json
-        payload = [r.to_dict() for r in results]
-        if answer_sheet:
-            payload = {"results": payload, "summary": _check_summary(results)}
-        else:
-            payload = payload[0]
-        click.echo(json.dumps(payload, indent=2))
-        return
-    for index, result in enumerate(results):
-        if index:
-            click.echo("")
-        click.echo(render_check_text(result), nl=False)
-    if answer_sheet:
-        summary = _check_summary(results)
-        click.echo("")
-        click.echo(f"{summary['vignettes']} vignettes: {summary['full']} full, {summary['partial']} partial, "
-                   f"{summary['none']} no agreement; mean credit {summary['mean_credit']:.2f}")
-
-
-def _check_summary(results) -> dict:
-    count = len(results)
-    return {"vignettes": count, "full": sum(r.agreement == "full" for r in results),
-            "partial": sum(r.agreement == "partial" for r in results),
-            "none": sum(r.agreement == "none" for r in results),
-            "mean_credit": round(sum(r.credit for r in results) / count, 3) if count else 0.0}
-
-
-def _resolve_vignette(name: str, directory: str | None, sheet: str | None = None, line: int | None = None) -> str:
-    """A vignette file, or the id of one in DIR (default: the shipped library).
-
-    On the command line a path is taken as given; in an answer sheet a
-    relative path is taken relative to the sheet, never to the current folder.
-    """
-    import os
-
-    from .errors import CaseError, did_you_mean
-    from .resources import shipped_vignettes_dir
-
-    where = {"source": sheet or name, "line": line, "field": "vignette" if sheet else None}
-    if sheet:
-        if name == "-":
-            raise CaseError("'-' (standard input) cannot name a vignette in an answer sheet", **where)
-        beside = name if os.path.isabs(name) else os.path.join(os.path.dirname(sheet), name)
-        if os.path.exists(beside):
-            return beside
-    elif name == "-" or os.path.exists(name):
-        return name
-    library = directory or str(shipped_vignettes_dir())
-    stem = name[:-5] if name.endswith(".yaml") else name
-    for suffix in (".yaml", ".yml", ".json"):
-        candidate = os.path.join(library, stem + suffix)
-        if os.path.isfile(candidate):
-            return candidate
-    known = sorted(p[:-5] for p in os.listdir(library) if p.endswith(".yaml")) if os.path.isdir(library) else []
-    raise CaseError(f"no such file, and no vignette '{stem}' in {library}{did_you_mean(stem, known)}", **where)
+    result = check_sheet(rows, load_knowledge_base(_rules_dir(rules_dir)), school, sheet=answer_sheet,
+                         vignette_dir=vignette_dir)
+    write_report(render_sheet(result, fmt), output, force=force)
 
 
 @cli.command()
 @click.argument("directory", metavar="[DIR]", required=False, type=click.Path(file_okay=False))
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "markdown", "csv", "json"]), default=None,
-              help="Output format. Default: from the output file's suffix (.md, .csv, .json), else text.")
-@click.option("-o", "--output", metavar="FILE", type=click.Path(allow_dash=True),
-              help="Write to FILE (atomically) instead of standard output.")
-@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@output_options(EVALUATION_FORMATS, what="evaluation")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: the number of cores, at most 8).")
 @rules_option
-@click.option("--school", type=click.Choice(["strict", "broad"]), default="strict", show_default=True,
-              help=SCHOOL_HELP)
+@school_option
 def evaluate(directory, fmt, output, force, jobs, rules_dir, school):
     """Run the engine over every vignette in DIR and measure it against the keys.
 
@@ -347,7 +263,7 @@ def evaluate(directory, fmt, output, force, jobs, rules_dir, school):
     from .resources import shipped_vignettes_dir
 
     check_output_path(output, force)
-    fmt = fmt or format_for_path(output, allowed=("text", "markdown", "csv", "json"))
+    fmt = fmt or format_for_path(output, allowed=EVALUATION_FORMATS)
     result = evaluate_directory(directory or str(shipped_vignettes_dir()), _rules_dir(rules_dir), school,
                                 jobs or default_jobs())
     write_report(render_evaluation(result, fmt), output, force=force)

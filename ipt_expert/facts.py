@@ -13,9 +13,9 @@ import json
 from dataclasses import dataclass
 
 from .case import Case
+from .constants import GRIEF_SCHOOLS
 from .vocabulary import fact_types, field_default
 
-GRIEF_SCHOOLS = ("strict", "broad")
 _ORDER = ("options", "patient", "episode", "safety", "substance", "social", "person", "event")
 
 

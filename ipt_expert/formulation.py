@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import __version__
-from .case import AREAS, Case
+from .case import Case
+from .constants import AREAS, VERSION
 from .engine import Finding, reasoner_for
 from .privacy import privacy_warnings
 from .rulebase import KnowledgeBase, Policy
@@ -70,7 +70,7 @@ class Formulation:
 
         return {
             "tool": "ipt-expert",
-            "version": __version__,
+            "version": VERSION,
             "disclaimer": DISCLAIMER,
             "case": self.case.id,
             "title": self.case.title,

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import jinja2
 
+from .constants import REPORT_FORMATS, SUFFIX_FORMATS
 from .errors import KnowledgeBaseError, OutputError
 from .formulation import DISCLAIMER, STOP_TEXT, Formulation
 from .resources import shipped_rules_dir, shipped_templates_dir
 from .templating import TemplateTooSlow, make_environment, time_limit
 
-FORMATS = {"text": "formulation.txt.j2", "markdown": "formulation.md.j2",
-           "html": "formulation.html.j2", "json": "formulation.json.j2"}
-SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-            ".json": "json", ".csv": "csv"}
+_TEMPLATE_SUFFIXES = {"text": "txt", "markdown": "md", "html": "html", "json": "json"}
+FORMATS = {fmt: f"formulation.{_TEMPLATE_SUFFIXES[fmt]}.j2" for fmt in REPORT_FORMATS}
+SUFFIXES = SUFFIX_FORMATS
 SESSIONS = "12-16 weekly sessions"
 CLOSE_CALL = 0.1   # score gap under which the report says the top two areas are close
 

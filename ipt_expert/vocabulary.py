@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .constants import GRIEF_SCHOOLS
 from .resources import load_schema
 
 
@@ -47,7 +48,7 @@ _DERIVED = {
                   "Whether the event came before onset, at onset or after it."),
     ],
     "options": [
-        FieldSpec("grief_school", "enum", ("strict", "broad"),
+        FieldSpec("grief_school", "enum", GRIEF_SCHOOLS,
                   "strict: only a death is grief (Guide 2018, the default); "
                   "broad: grief and loss (Stuart & Robertson 2012)."),
     ],

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,6 +111,9 @@ def _a(what: str) -> str:
     return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
 
 
+_STDIN_NAMES = ("/dev/stdin", "/dev/fd/0", "/proc/self/fd/0")
+
+
 def read_text(path: str, *, what: str, error: type[IptExpertError] = IptExpertError,
               shown: str | None = None) -> tuple[str, str]:
     """Read a UTF-8 text file (or standard input for '-'); return (text, display name)."""
@@ -121,7 +125,13 @@ def read_text(path: str, *, what: str, error: type[IptExpertError] = IptExpertEr
         if os.path.isdir(path):
             raise error(f"is a directory; expected {_a(what)}", source=source)
         try:
-            with open(path, "rb") as handle:
+            # Opened without blocking and checked before reading: a named pipe or
+            # a device would otherwise wait for a writer, or read, forever.
+            with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    stdin = " ('-' reads standard input)" if str(path) in _STDIN_NAMES else ""
+                    raise error(f"is not a regular file (a pipe, a device or a socket?); expected {_a(what)}{stdin}",
+                                source=source)
                 raw = handle.read(MAX_FILE_BYTES + 1)
         except FileNotFoundError as exc:
             raise error(f"no such file; expected {_a(what)}", source=source) from exc
