@@ -6,7 +6,9 @@ package and asking the CLI for help stay fast.
 """
 from __future__ import annotations
 
-from .constants import VERSION as __version__
+from .constants import VERSION
+
+__version__ = VERSION
 
 
 def formulate_file(path: str, rules_dir: str | None = None, grief_school: str = "strict"):

@@ -124,7 +124,7 @@ def read_answer_sheet(path: str) -> list:
                                 f"column; {_QUOTE_HINT}", source=source, line=line, field="answer")
             raise CaseError("has more fields than the header; quote a field that contains a comma",
                             source=source, line=line)
-        clean = dict(zip(columns, (value.strip() for value in record)))
+        clean = dict(zip(columns, (value.strip() for value in record), strict=False))   # a short row is allowed
         for name in ("vignette", "answer"):
             if "\n" in clean.get(name, "") or "\r" in clean.get(name, ""):
                 raise CaseError(f"the {name} field runs over several lines: a quote opened here is closed only "

@@ -199,7 +199,8 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
                  *(f.source for f in formulation.candidate(key.primary).evidence)]:
         read += [part.strip() for part in (text or "").split(";") if part.strip()]
     return CheckResult(
-        vignette=case.id, school=school, answer=answer, key_primary=key.primary, key_focus=list(key.focus), credit=credit,
+        vignette=case.id, school=school, answer=answer, key_primary=key.primary, key_focus=list(key.focus),
+        credit=credit,
         agreement=agreement, verdict=verdict, your_choice=your_choice, missed_evidence=missed,
         traps=traps, safety=[{"id": f["id"], "severity": f["severity"], "text": f["text"]} for f in formulation.flags],
         rationale_feedback=_rationale_feedback(rationale, formulation, key.primary),

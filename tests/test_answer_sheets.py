@@ -8,7 +8,6 @@ import os
 import shutil
 
 import pytest
-
 from conftest import REPO, VIGNETTES, run_subprocess
 from helpers import ours
 
