@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from .cli_options import output_options, rules_option, school_option
+from .cli_options import INPUT_DIR, INPUT_PATH, output_options, rules_option, school_option
 from .constants import AREAS, CHECK_FORMATS, EVALUATION_FORMATS, REPORT_FORMATS, RULE_KINDS, VERSION
 from .errors import (
     EXIT_INPUT,
@@ -66,10 +66,10 @@ def _complete_areas(ctx, param, incomplete):
 
 
 @cli.command()
-@click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=True, allow_dash=True))
+@click.argument("case_file", metavar="CASE", type=INPUT_PATH)
 @output_options(REPORT_FORMATS)
 @rules_option
-@click.option("--templates", "templates_dir", metavar="DIR", type=click.Path(file_okay=False),
+@click.option("--templates", "templates_dir", metavar="DIR", type=INPUT_DIR,
               help="Directory of report templates searched before the shipped ones.")
 @school_option
 def formulate(case_file, fmt, output, force, rules_dir, templates_dir, school):
@@ -87,13 +87,13 @@ def formulate(case_file, fmt, output, force, rules_dir, templates_dir, school):
       cat my-case.json | ipt-expert formulate - --format json
     """
     from . import formulate_file
-    from .report import check_output_path, format_for_path, render, write_report
+    from .output import prepare_output, write_output
+    from .report import render
 
-    check_output_path(output, force)   # before any work: nothing is lost if it is refused
-    fmt = fmt or format_for_path(output)
+    # before any work: nothing is lost if the path or the format is refused
+    fmt = prepare_output(output, fmt, REPORT_FORMATS, force=force, command="formulate")
     formulation = formulate_file(case_file, rules_dir=rules_dir, grief_school=school)
-    text = render(formulation, fmt, templates_dir)
-    write_report(text, output, force=force)
+    write_output(render(formulation, fmt, templates_dir), output, fmt=fmt, force=force)
 
 
 def _rules_dir(rules_dir):
@@ -118,7 +118,7 @@ def rules():
 
 
 @rules.command("lint")
-@click.argument("directory", metavar="[DIR]", required=False, type=click.Path(file_okay=False))
+@click.argument("directory", metavar="[DIR]", required=False, type=INPUT_DIR)
 def rules_lint(directory):
     """Check every rule file in DIR and report every problem found.
 
@@ -133,12 +133,13 @@ def rules_lint(directory):
       ipt-expert rules lint rules/
     """
     from .errors import EXIT_KNOWLEDGE_BASE as failed
+    from .output import echo
     from .ruletools import lint
 
     report = lint(_rules_dir(directory))
-    for problem in report.problems:
-        click.echo(str(problem))
-    click.echo(f"{report.rules} rules in {report.files} files: {report.errors} errors, {report.warnings} warnings")
+    echo("\n".join([str(problem) for problem in report.problems]
+                   + [f"{report.rules} rules in {report.files} files: {report.errors} errors, "
+                      f"{report.warnings} warnings"]))
     if report.errors:
         sys.exit(failed)
 
@@ -154,15 +155,17 @@ def rules_list(rules_dir, area, kind):
     Example:
       ipt-expert rules list --kind flag
     """
+    from .output import echo
     from .rulebase import load_knowledge_base
     from .ruletools import rule_rows
 
     rows = rule_rows(load_knowledge_base(_rules_dir(rules_dir)), area, kind)
     width = max((len(r["id"]) for r in rows), default=2)
+    lines = []
     for row in rows:
         school = f" [{row['school']} school]" if row["school"] else ""
-        click.echo(f"{row['id']:<{width}}  {row['what']:<32}  {row['title']}{school}")
-    click.echo(f"{len(rows)} rules")
+        lines.append(f"{row['id']:<{width}}  {row['what']:<32}  {row['title']}{school}")
+    echo("\n".join(lines + [f"{len(rows)} rules"]))
 
 
 @rules.command("show")
@@ -175,21 +178,22 @@ def rules_show(rule_id, rules_dir):
     Example:
       ipt-expert rules show deficits_withdrawal_since_onset
     """
+    from .output import write_output
     from .rulebase import load_knowledge_base
     from .ruletools import find_rule, rule_card
 
-    click.echo(rule_card(find_rule(load_knowledge_base(_rules_dir(rules_dir)), rule_id)), nl=False)
+    write_output(rule_card(find_rule(load_knowledge_base(_rules_dir(rules_dir)), rule_id)))
 
 
 @cli.command()
-@click.argument("vignette", required=False, type=click.Path(allow_dash=True), shell_complete=_complete_vignette_ids)
+@click.argument("vignette", required=False, type=INPUT_PATH, shell_complete=_complete_vignette_ids)
 @click.option("-a", "--answer", metavar="AREA[,AREA]", shell_complete=_complete_areas,
               help="Your focus: one area, or two separated by a comma (grief, role_dispute, role_transition, "
                    "interpersonal_deficits; short forms dispute, transition, deficits work too).")
 @click.option("-r", "--rationale", metavar="TEXT", default="", help="Your reasoning, in a sentence or two.")
-@click.option("--answers", "answer_sheet", metavar="CSV", type=click.Path(dir_okay=False),
+@click.option("--answers", "answer_sheet", metavar="CSV", type=INPUT_PATH,
               help="Check a set of vignettes at once: a CSV with columns vignette, answer[, rationale].")
-@click.option("--vignettes", "vignette_dir", metavar="DIR", type=click.Path(file_okay=False),
+@click.option("--vignettes", "vignette_dir", metavar="DIR", type=INPUT_DIR,
               help="Where --answers looks up vignettes named by id (default: the shipped library).")
 @output_options(CHECK_FORMATS, what="feedback")
 @rules_option
@@ -217,15 +221,14 @@ def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, output, 
     from .answersheet import AnswerRow, check_sheet, read_answer_sheet, render_sheet
     from .check import parse_areas
     from .errors import CaseError
-    from .report import check_output_path, format_for_path, write_report
+    from .output import prepare_output, write_output
     from .rulebase import load_knowledge_base
 
     if answer_sheet and (vignette or answer):
         raise click.UsageError("give either VIGNETTE with --answer, or --answers CSV, not both")
     if not answer_sheet and not (vignette and answer):
         raise click.UsageError("give VIGNETTE and --answer AREA[,AREA] (or --answers CSV)")
-    check_output_path(output, force)
-    fmt = fmt or format_for_path(output, allowed=CHECK_FORMATS)
+    fmt = prepare_output(output, fmt, CHECK_FORMATS, force=force, command="check")
     if answer_sheet:
         rows = read_answer_sheet(answer_sheet)
     else:
@@ -235,11 +238,11 @@ def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, output, 
             raise click.BadParameter(exc.message, param_hint="'-a' / '--answer'") from exc
     result = check_sheet(rows, load_knowledge_base(_rules_dir(rules_dir)), school, sheet=answer_sheet,
                          vignette_dir=vignette_dir)
-    write_report(render_sheet(result, fmt), output, force=force)
+    write_output(render_sheet(result, fmt), output, fmt=fmt, force=force)
 
 
 @cli.command()
-@click.argument("directory", metavar="[DIR]", required=False, type=click.Path(file_okay=False))
+@click.argument("directory", metavar="[DIR]", required=False, type=INPUT_DIR)
 @output_options(EVALUATION_FORMATS, what="evaluation")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: the number of cores, at most 8).")
@@ -259,14 +262,13 @@ def evaluate(directory, fmt, output, force, jobs, rules_dir, school):
       ipt-expert evaluate case_vignettes/ -o evaluation.csv
     """
     from .evaluation import default_jobs, evaluate_directory, render_evaluation
-    from .report import check_output_path, format_for_path, write_report
+    from .output import prepare_output, write_output
     from .resources import shipped_vignettes_dir
 
-    check_output_path(output, force)
-    fmt = fmt or format_for_path(output, allowed=EVALUATION_FORMATS)
+    fmt = prepare_output(output, fmt, EVALUATION_FORMATS, force=force, command="evaluate")
     result = evaluate_directory(directory or str(shipped_vignettes_dir()), _rules_dir(rules_dir), school,
                                 jobs or default_jobs())
-    write_report(render_evaluation(result, fmt), output, force=force)
+    write_output(render_evaluation(result, fmt), output, fmt=fmt, force=force)
 
 
 def _register_exercise_commands() -> None:
@@ -278,29 +280,38 @@ _register_exercise_commands()
 
 
 def main(argv=None) -> None:
-    """Run the CLI; turn user errors into one line on stderr and an exit status."""
-    import signal
-    if hasattr(signal, "SIGPIPE") and argv is None:
-        # `ipt-expert rules list | head`: end quietly when the reader goes away,
-        # as other Unix tools do, rather than report an error.
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    """Run the CLI; turn user errors into one line on stderr and an exit status.
+
+    Every message goes through output.report_error, which neutralises control
+    characters (messages quote file names and values from shared files). A
+    failed write to standard output, a closed pipe included, is exit status 5
+    like any other failed write (Python ignores SIGPIPE, so it arrives as an
+    error rather than killing the process).
+    """
+    import io
+
+    from .output import guarded_stdout, report_error
     try:
-        cli.main(args=argv, prog_name="ipt-expert", standalone_mode=False)
+        with guarded_stdout() as stdout:
+            cli.main(args=argv, prog_name="ipt-expert", standalone_mode=False)
+            stdout.check()
     except click.exceptions.Abort:
-        click.echo("ipt-expert: interrupted", err=True)
+        report_error("ipt-expert: interrupted")
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
-        exc.show()
+        shown = io.StringIO()
+        exc.show(file=shown)
+        report_error(shown.getvalue())
         sys.exit(exc.exit_code)
     except IptExpertError as exc:
-        click.echo(f"ipt-expert: error: {exc}", err=True)
+        report_error(f"ipt-expert: error: {exc}")
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: say so, and how to report it, without a traceback
-        click.echo(f"ipt-expert: internal error: {type(exc).__name__}: {exc}\n"
-                   "This is a bug in ipt-expert, not in your input. Please report it to the maintainers "
-                   "(README, 'Reporting a problem') with the command you ran, `ipt-expert --version` and, "
-                   "if you can share it, the case file "
-                   "(run with IPT_EXPERT_DEBUG=1 for the traceback).", err=True)
+        report_error(f"ipt-expert: internal error: {type(exc).__name__}: {exc}\n"
+                     "This is a bug in ipt-expert, not in your input. Please report it to the maintainers "
+                     "(README, 'Reporting a problem') with the command you ran, `ipt-expert --version` and, "
+                     "if you can share it, the case file "
+                     "(run with IPT_EXPERT_DEBUG=1 for the traceback).")
         if _debug():
             raise
         sys.exit(EXIT_INTERNAL)

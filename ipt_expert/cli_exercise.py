@@ -13,14 +13,8 @@ AREA_CHOICES = click.Choice(completion.AREAS)
 
 
 def vignettes_option(function):
-    return click.option("--vignettes", "vignette_dir", metavar="DIR", type=click.Path(file_okay=False),
+    return click.option("--vignettes", "vignette_dir", metavar="DIR", type=click.Path(readable=False),
                         help="Vignette library to use instead of the shipped one.")(function)
-
-
-def _plain(text: str) -> str:
-    """Text from a file, safe to print on a terminal: control characters (escape sequences) shown, not run."""
-    return "".join(c if c == "\n" or c == "\t" or (ord(c) >= 32 and ord(c) != 127 and not 0x80 <= ord(c) < 0xa0)
-                   else f"\\x{ord(c):02x}" for c in text)
 
 
 @click.group()
@@ -54,9 +48,10 @@ def vignettes_list(area, tag, vignette_dir):
     Example:
       ipt-expert vignettes list --tag late-life
     """
+    from .output import write_output  # shows control characters from the files, never runs them
     from .vignette_library import load_library, render_list, select
 
-    click.echo(_plain(render_list(select(load_library(vignette_dir), area=area, tag=tag))), nl=False)
+    write_output(render_list(select(load_library(vignette_dir), area=area, tag=tag)))
 
 
 @vignettes.command("show")
@@ -70,11 +65,12 @@ def vignettes_show(vignette_id, vignette_dir, fmt):
     Example:
       ipt-expert vignettes show transition-01-divorce-not-grief
     """
+    from .output import write_output
     from .vignette_library import find_entry, render_card
 
     card = find_entry(vignette_id, vignette_dir).card
     if fmt == "json":
         import json
-        click.echo(json.dumps(card.to_dict(), indent=2, ensure_ascii=False))
+        write_output(json.dumps(card.to_dict(), indent=2, ensure_ascii=False) + "\n", fmt="json")
     else:
-        click.echo(_plain(render_card(card)), nl=False)
+        write_output(render_card(card))

@@ -9,6 +9,11 @@ import click
 
 from .constants import DEFAULT_SCHOOL, GRIEF_SCHOOLS
 
+# Input paths are checked by the library, which says what is wrong with the exit status
+# the README documents (3 for a case or vignette, 4 for rules and templates), not by click (2).
+INPUT_PATH = click.Path(readable=False, allow_dash=True)
+INPUT_DIR = click.Path(readable=False)
+
 SCHOOL_HELP = ("Grief school: 'strict' (default; Guide 2018: only a death is grief) or 'broad' "
                "(Stuart & Robertson 2012: grief and loss).")
 
@@ -21,21 +26,22 @@ def school_option(function):
 
 def rules_option(function):
     """--rules DIR: a rule directory instead of the shipped rule base."""
-    return click.option("--rules", "rules_dir", metavar="DIR", type=click.Path(file_okay=False),
+    return click.option("--rules", "rules_dir", metavar="DIR", type=INPUT_DIR,
                         help="Rule directory to use instead of the shipped rule base.")(function)
 
 
 def output_options(formats, *, what: str = "report"):
     """-f/--format (one of ``formats``; default from -o's suffix, else the first), -o/--output FILE, --force."""
-    suffixes = {"markdown": ".md", "html": ".html", "json": ".json", "csv": ".csv"}
+    suffixes = {"text": ".txt", "markdown": ".md", "html": ".html", "json": ".json", "csv": ".csv"}
     hinted = ", ".join(suffixes[f] for f in formats if f in suffixes)
 
     def decorate(function):
         function = click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")(function)
         function = click.option("-o", "--output", metavar="FILE", type=click.Path(allow_dash=True),
-                                help=f"Write the {what} to FILE (atomically) instead of standard output.")(function)
+                                help=f"Write the {what} to FILE (atomically) instead of standard output "
+                                     "('-' or /dev/stdout: print).")(function)
         function = click.option("-f", "--format", "fmt", type=click.Choice(formats), default=None,
                                 help=f"Output format. Default: from the output file's suffix ({hinted}), "
-                                     f"else {formats[0]}.")(function)
+                                     f"else {formats[0]}; a format the suffix contradicts is refused.")(function)
         return function
     return decorate

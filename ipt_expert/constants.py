@@ -19,9 +19,12 @@ DEFAULT_SCHOOL = GRIEF_SCHOOLS[0]
 # Rule kinds, as rule files name them.
 RULE_KINDS = ("evidence", "flag", "missing", "note")
 
-# Output formats, per command, and the format a file's suffix suggests.
+# Output formats, per command.
 REPORT_FORMATS = ("text", "markdown", "html", "json")
 EVALUATION_FORMATS = ("text", "markdown", "csv", "json")
 CHECK_FORMATS = ("text", "json")
-SUFFIX_FORMATS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-                  ".json": "json", ".csv": "csv"}
+# What a file's suffix promises: the formats that may be written under it, the first chosen when no
+# --format is given. .txt holds any plain-text format; the others exactly theirs (ipt_expert/output.py).
+SUFFIX_FORMATS = {".txt": ("text", "markdown", "csv"), ".text": ("text", "markdown", "csv"),
+                  ".md": ("markdown",), ".markdown": ("markdown",), ".html": ("html",), ".htm": ("html",),
+                  ".json": ("json",), ".csv": ("csv",)}

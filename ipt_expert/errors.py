@@ -65,6 +65,12 @@ class KnowledgeBaseError(IptExpertError):
     exit_code = EXIT_KNOWLEDGE_BASE
 
 
+class UsageError(IptExpertError):
+    """The command line asks for something that cannot be done (e.g. text into a file named .pdf)."""
+
+    exit_code = EXIT_USAGE
+
+
 class OutputError(IptExpertError):
     """A report could not be written."""
 

@@ -74,6 +74,8 @@ def vignette_files(directory: str) -> list:
     path = Path(directory)
     if not path.is_dir():
         raise CaseError("is not a directory of vignettes", source=str(directory))
+    if not os.access(path, os.R_OK | os.X_OK):   # glob would quietly find nothing
+        raise CaseError("cannot be read: permission denied", source=str(directory))
     files = sorted(list(path.glob("*.yaml")) + list(path.glob("*.yml")) + list(path.glob("*.json")))
     if not files:
         raise CaseError("has no vignette files (*.yaml, *.yml, *.json)", source=str(directory))

@@ -8,30 +8,20 @@ context: the JSON contract (``report``) plus presentation helpers.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import jinja2
 
-from .constants import REPORT_FORMATS, SUFFIX_FORMATS
-from .errors import KnowledgeBaseError, OutputError
+from .constants import REPORT_FORMATS
+from .errors import KnowledgeBaseError
 from .formulation import DISCLAIMER, STOP_TEXT, Formulation
 from .resources import shipped_rules_dir, shipped_templates_dir
 from .templating import TemplateTooSlow, make_environment, time_limit
 
 _TEMPLATE_SUFFIXES = {"text": "txt", "markdown": "md", "html": "html", "json": "json"}
 FORMATS = {fmt: f"formulation.{_TEMPLATE_SUFFIXES[fmt]}.j2" for fmt in REPORT_FORMATS}
-SUFFIXES = SUFFIX_FORMATS
 SESSIONS = "12-16 weekly sessions"
 CLOSE_CALL = 0.1   # score gap under which the report says the top two areas are close
-
-
-def format_for_path(path: str | None, default: str = "text", allowed=tuple(FORMATS)) -> str:
-    """The report format a file name suggests (report.md -> markdown), among ``allowed``."""
-    if not path or path == "-":
-        return default
-    fmt = SUFFIXES.get(Path(path).suffix.lower(), default)
-    return fmt if fmt in allowed else default
 
 
 def _stage_of(formulation: Formulation, candidate) -> str | None:
@@ -137,55 +127,3 @@ def render(formulation: Formulation, fmt: str = "text", template_dir: str | None
         raise KnowledgeBaseError("template includes itself (directly or through another)", source=where) from exc
     except (ArithmeticError, TypeError, ValueError, LookupError, UnicodeError, OSError) as exc:
         raise KnowledgeBaseError(f"template failed: {type(exc).__name__}: {exc}", source=where) from exc
-
-
-def check_output_path(path: str | None, force: bool = False) -> None:
-    """Refuse, before any work is done, an output path that would lose or damage something."""
-    if path in (None, "-"):
-        return
-    target = Path(path)
-    if os.path.islink(path):
-        raise OutputError("is a symbolic link; give the path of an ordinary file", source=str(path))
-    if target.is_dir():
-        raise OutputError("is a directory; give a file name for the report", source=str(path))
-    if os.path.lexists(path):
-        if not target.is_file():
-            raise OutputError("is not an ordinary file (a device or a pipe?); it will not be replaced",
-                              source=str(path))
-        if not force:
-            raise OutputError("already exists; use --force to overwrite it", source=str(path))
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise OutputError(f"cannot be written: folder '{directory}' does not exist", source=str(path))
-
-
-def write_report(text: str, path: str | None, force: bool = False) -> None:
-    """Write to standard output, or atomically to a file (never over one without ``force``)."""
-    if path in (None, "-"):
-        import sys
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    check_output_path(path, force)
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(directory))
-    except OSError as exc:
-        raise OutputError(f"cannot be written: {exc.strerror or exc}", source=str(path)) from exc
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())   # as an ordinary open() would, not mkstemp's 0600
-        os.replace(temporary, target)
-    except OSError as exc:
-        raise OutputError(f"cannot be written: {exc.strerror or exc}", source=str(path)) from exc
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current

@@ -164,6 +164,8 @@ def load_knowledge_base(directory: str | os.PathLike) -> KnowledgeBase:
     path = Path(directory)
     if not path.is_dir():
         raise KnowledgeBaseError("is not a directory of rule files", source=str(directory))
+    if not os.access(path, os.R_OK | os.X_OK):   # glob would quietly find nothing
+        raise KnowledgeBaseError("cannot be read: permission denied", source=str(directory))
     stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(path.glob("*.yaml")))
     return _load_cached(str(path.resolve()), stamp, str(directory))
 

@@ -9,6 +9,7 @@ near miss).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +63,8 @@ def lint(directory: str) -> LintReport:
     path = Path(directory)
     if not path.is_dir():
         raise KnowledgeBaseError("is not a directory of rule files", source=str(directory))
+    if not os.access(path, os.R_OK | os.X_OK):   # glob would quietly find nothing
+        raise KnowledgeBaseError("cannot be read: permission denied", source=str(directory))
     problems: list = []
     files = rule_files(path)
     try:

@@ -9,7 +9,8 @@ from jsonschema import Draft202012Validator
 
 from ipt_expert.case import load_case
 from ipt_expert.formulation import formulate
-from ipt_expert.report import FORMATS, format_for_path, render
+from ipt_expert.output import output_format
+from ipt_expert.report import FORMATS, render
 from ipt_expert.resources import PACKAGE_DIR, load_schema
 
 EXAMPLES = sorted((REPO / "reports" / "examples").glob("*.*"))
@@ -43,13 +44,13 @@ def test_every_human_readable_report_carries_the_disclaimer(kb, path):
 
 
 def test_there_are_examples_in_every_format():
-    assert {format_for_path(str(p)) for p in EXAMPLES} == set(FORMATS)
+    assert {output_format(str(p), None, FORMATS) for p in EXAMPLES} == set(FORMATS)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_example_report_is_current(kb, path):
     vignette = REPO / "case_vignettes" / f"{path.name.split('.')[0]}.yaml"
-    expected = render(formulate(load_case(str(vignette)), kb), format_for_path(str(path)))
+    expected = render(formulate(load_case(str(vignette)), kb), output_format(str(path), None, FORMATS))
     assert path.read_text(encoding="utf-8") == expected, (
         f"{path.name} is stale: python -m ipt_expert formulate {vignette.relative_to(REPO)} -o "
         f"reports/examples/{path.name} --force")
