@@ -97,9 +97,24 @@ def render(formulation: Formulation, fmt: str = "text", template_dir: str | None
     dirs = ([template_dir] if template_dir else []) + [str(shipped_templates_dir())]
     if template_dir and not os.path.isdir(template_dir):
         raise KnowledgeBaseError("is not a directory of templates", source=str(template_dir))
-    env = make_environment(template_dirs=dirs)
-    name = FORMATS[fmt]
     context = report_context(formulation)
+    if fmt == "html":
+        from .report_pictures import html_context
+        context.update(html_context(formulation))
+    return _render_template(FORMATS[fmt], context, dirs)
+
+
+def render_html_section(formulation: Formulation, prefix: str) -> str:
+    """The HTML report's body alone, every id starting with ``prefix``: for pages that hold several reports."""
+    from .report_pictures import html_context
+
+    context = report_context(formulation)
+    context.update(html_context(formulation, prefix))
+    return _render_template("formulation-body.html.j2", context, [str(shipped_templates_dir())])
+
+
+def _render_template(name: str, context: dict, dirs: list) -> str:
+    env = make_environment(template_dirs=dirs)
     try:
         template = env.get_template(name)
     except jinja2.exceptions.SecurityError as exc:
