@@ -209,7 +209,7 @@ def _mix(low: str, high: str, share: float) -> str:
     a = [int(low[i:i + 2], 16) for i in (1, 3, 5)]
     b = [int(high[i:i + 2], 16) for i in (1, 3, 5)]
     share = max(0.0, min(1.0, share))
-    return "#" + "".join(f"{round(x + (y - x) * share):02x}" for x, y in zip(a, b))
+    return "#" + "".join(f"{round(x + (y - x) * share):02x}" for x, y in zip(a, b, strict=True))
 
 
 # ---------------------------------------------------------------- the inventory drawn

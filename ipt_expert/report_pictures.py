@@ -35,7 +35,7 @@ def circle_persons(formulation) -> list:
     events = data.get("events", [])
     cited = _refs_by_area(formulation)
     pointed = {ref[len("persons["):-1] for ref in cited if ref.startswith("persons[")}
-    for event, label in zip(events, event_labels(events)):
+    for event, label in zip(events, event_labels(events), strict=True):
         if f"events[{label}]" in cited and event.get("person"):
             pointed.add(event["person"])
     persons = [{"label": p["id"], "ring": p.get("closeness", "unknown"), "conflict": p.get("conflict", "unknown"),
@@ -53,7 +53,7 @@ def timeline_events(formulation) -> list:
     events = data.get("events", [])
     cited = _refs_by_area(formulation)
     items = []
-    for event, label in zip(events, event_labels(events)):
+    for event, label in zip(events, event_labels(events), strict=True):
         fact = {"kind": event["kind"], "person": event.get("person", "none")}
         name = event_name(fact) if event["kind"] != "other" else label.replace("-", " ")
         items.append({"label": name, "at": _months(event.get("months_before_onset")),

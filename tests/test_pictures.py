@@ -5,8 +5,8 @@ import copy
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from conftest import VIGNETTES
+
 from ipt_expert import pictures
 from ipt_expert.case import case_from_data, load_case
 from ipt_expert.formulation import formulate
