@@ -260,6 +260,7 @@ def evaluate(directory, fmt, output, force, jobs, rules_dir, school):
     Examples:
       ipt-expert evaluate case_vignettes/
       ipt-expert evaluate case_vignettes/ -o evaluation.csv
+      ipt-expert evaluate -o evaluation.html    (misses first, each vignette's report linked below)
     """
     from .evaluation import default_jobs, evaluate_directory, render_evaluation
     from .output import prepare_output, write_output
@@ -267,7 +268,7 @@ def evaluate(directory, fmt, output, force, jobs, rules_dir, school):
 
     fmt = prepare_output(output, fmt, EVALUATION_FORMATS, force=force, command="evaluate")
     result = evaluate_directory(directory or str(shipped_vignettes_dir()), _rules_dir(rules_dir), school,
-                                jobs or default_jobs())
+                                jobs or default_jobs(), with_reports=fmt == "html")
     write_output(render_evaluation(result, fmt), output, fmt=fmt, force=force)
 
 

@@ -21,7 +21,7 @@ RULE_KINDS = ("evidence", "flag", "missing", "note")
 
 # Output formats, per command.
 REPORT_FORMATS = ("text", "markdown", "html", "json")
-EVALUATION_FORMATS = ("text", "markdown", "csv", "json")
+EVALUATION_FORMATS = ("text", "markdown", "csv", "json", "html")
 CHECK_FORMATS = ("text", "json")
 # What a file's suffix promises: the formats that may be written under it, the first chosen when no
 # --format is given. .txt holds any plain-text format; the others exactly theirs (ipt_expert/output.py).

@@ -32,6 +32,7 @@ class Evaluation:
     coverage: dict                # rule id -> sorted vignette ids
     never_fired: list
     skipped: list = field(default_factory=list)   # case files without a key
+    reports: dict = field(default_factory=dict)   # vignette id -> its HTML report section, when asked for
 
 
 def _init_worker(rules_dir: str, grief_school: str) -> None:
@@ -43,7 +44,7 @@ def _init_worker(rules_dir: str, grief_school: str) -> None:
 
 
 def _evaluate_one(args) -> dict:
-    path, grief_school = args
+    path, grief_school, *wanted = args
     from .formulation import formulate
     case = load_case(path)
     if not case.is_vignette:
@@ -67,7 +68,14 @@ def _evaluate_one(args) -> dict:
         "flags_missed": "+".join(sorted(set(key.flags) - set(raised))),
         "provisional": result.provisional,
         "rules_fired": sorted({f.rule for f in result.findings}),
+        # Rendered here, in the worker, so that only text crosses between processes.
+        "report_html": _report_section(result, case.id) if wanted and wanted[0] else None,
     }
+
+
+def _report_section(result, vignette: str) -> str:
+    from .report import render_html_section
+    return render_html_section(result, prefix=f"v-{vignette}-")
 
 
 def vignette_files(directory: str) -> list:
@@ -110,15 +118,17 @@ def precision_recall(confusion):
     return pd.DataFrame(rows).set_index("area")
 
 
-def evaluate_directory(directory: str, rules_dir: str, grief_school: str = "strict", jobs: int = 1) -> Evaluation:
-    """Formulate every vignette in ``directory`` and compare with its key."""
+def evaluate_directory(directory: str, rules_dir: str, grief_school: str = "strict", jobs: int = 1, *,
+                       with_reports: bool = False) -> Evaluation:
+    """Formulate every vignette in ``directory`` and compare with its key (``with_reports``: and render
+    each vignette's HTML report section, for the HTML evaluation page)."""
     import pandas as pd
 
     from .rulebase import load_knowledge_base
 
     kb = load_knowledge_base(rules_dir)       # fails early, in this process, on a broken rule base
     files = vignette_files(directory)
-    tasks = [(path, grief_school) for path in files]
+    tasks = [(path, grief_school, with_reports) for path in files]
     if jobs <= 1 or len(files) < 2:
         _init_worker(rules_dir, grief_school)
         rows = [_evaluate_one(task) for task in tasks]
@@ -141,7 +151,9 @@ def evaluate_directory(directory: str, rules_dir: str, grief_school: str = "stri
     for row in rows:
         for rule in row["rules_fired"]:
             coverage.setdefault(rule, []).append(row["vignette"])
-    table = pd.DataFrame([{k: v for k, v in r.items() if k not in ("path", "skipped")} for r in rows])
+    reports = {r["vignette"]: r["report_html"] for r in rows if r["report_html"] is not None}
+    table = pd.DataFrame([{k: v for k, v in r.items() if k not in ("path", "skipped", "report_html")}
+                          for r in rows])
     table["rules_fired"] = table["rules_fired"].map(len)
     table = table.sort_values("vignette").reset_index(drop=True)
     confusion = pd.crosstab(pd.Categorical(table["key_primary"], categories=AREAS),
@@ -172,7 +184,7 @@ def evaluate_directory(directory: str, rules_dir: str, grief_school: str = "stri
     summary["rules_of_the_other_school"] = len(other_school)
     return Evaluation(table=table, confusion=confusion, per_area=per_area, summary=summary,
                       coverage={k: sorted(v) for k, v in sorted(coverage.items())}, never_fired=never,
-                      skipped=skipped)
+                      skipped=skipped, reports=reports)
 
 
 def default_jobs() -> int:
@@ -184,8 +196,12 @@ def _percent(value: float) -> str:
 
 
 def render_evaluation(evaluation: Evaluation, fmt: str) -> str:
-    """The evaluation as text, markdown, csv (the per-vignette table) or json."""
+    """The evaluation as text, markdown, csv (the per-vignette table), json or html."""
     import json
+
+    if fmt == "html":
+        from .evaluation_html import render_evaluation_html
+        return render_evaluation_html(evaluation)
 
     s = evaluation.summary
     if fmt == "csv":

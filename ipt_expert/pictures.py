@@ -174,7 +174,7 @@ def heat_map(matrix: list, row_labels: list, col_labels: list, *, title: str, de
              row_title: str = "", col_title: str = "", highlight_diagonal: bool = True,
              value_format: str = "{}") -> str:
     """A matrix of counts as shaded cells, the count written in each; the diagonal outlined."""
-    cell_w, cell_h = 76, 40
+    cell_w, cell_h = 92, 40
     label_w = min(170, max([text_width(str(r), 12) for r in row_labels] + [60]) + 12)
     head = 18 + 30 + 8
     width = label_w + cell_w * len(col_labels) + 12

@@ -101,7 +101,7 @@ def render(formulation: Formulation, fmt: str = "text", template_dir: str | None
     if fmt == "html":
         from .report_pictures import html_context
         context.update(html_context(formulation))
-    return _render_template(FORMATS[fmt], context, dirs)
+    return render_template(FORMATS[fmt], context, dirs)
 
 
 def render_html_section(formulation: Formulation, prefix: str) -> str:
@@ -110,10 +110,10 @@ def render_html_section(formulation: Formulation, prefix: str) -> str:
 
     context = report_context(formulation)
     context.update(html_context(formulation, prefix))
-    return _render_template("formulation-body.html.j2", context, [str(shipped_templates_dir())])
+    return render_template("formulation-body.html.j2", context, [str(shipped_templates_dir())])
 
 
-def _render_template(name: str, context: dict, dirs: list) -> str:
+def render_template(name: str, context: dict, dirs: list) -> str:
     env = make_environment(template_dirs=dirs)
     try:
         template = env.get_template(name)
