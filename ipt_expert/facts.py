@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 from .case import Case
 from .constants import GRIEF_SCHOOLS
-from .vocabulary import fact_types, field_default
+from .vocabulary import diagnosis_phrases, fact_types, field_default
 
+# Event kinds that are a person's death (the value set 'death' of policy.yaml
+# says the same for rules; the fact builder needs it before any rule runs).
+DEATH_KINDS = ("death", "stillbirth", "neonatal_death")
 _ORDER = ("options", "patient", "episode", "safety", "substance", "social", "person", "event")
 
 
@@ -35,14 +38,66 @@ def _section(fact_type: str, given: dict, ref: str) -> dict:
     return values
 
 
-def _timing(months) -> tuple:
-    if isinstance(months, bool) or not isinstance(months, (int, float)):
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _timing(months, onset_known: bool = True) -> tuple:
+    # An event is placed relative to onset; while onset itself is unknown, no
+    # event can be said to be near it (issue 9.5), whatever the file says.
+    if not onset_known or not _is_number(months):
         return "unknown", "unknown"
     if months > 0:
         return abs(months), "before"
     if months < 0:
         return abs(months), "after"
     return 0, "at_onset"
+
+
+ANNIVERSARY_WINDOW = 1   # months either side of a whole number of years
+
+
+def _anniversary(distance, timing) -> object:
+    """Whether onset fell on an anniversary of the event (within a month of N whole years, N >= 1).
+
+    Comprehensive Guide 2000: an anniversary of a death can trigger an episode.
+    The window is one month either side; a number of months is all a case gives.
+    """
+    if not _is_number(distance):
+        return "unknown"
+    if timing != "before" or distance < 12 - ANNIVERSARY_WINDOW:
+        return False
+    off = distance % 12
+    return min(off, 12 - off) <= ANNIVERSARY_WINDOW
+
+
+def disorder_of(episode: dict, patient: dict) -> str:
+    """The episode's diagnosis in the schema's controlled vocabulary (episode.disorder).
+
+    A disorder given in the case wins.  Otherwise the free-text diagnosis is
+    read with the phrases listed in the case schema (``x-diagnosis-phrases``,
+    most specific first): data, not code.  Text that matches nothing is
+    'other' (a rule asks for episode.disorder); no text is 'unknown', never a
+    guess.  A depressive episode with a chronic course is a persistent
+    depressive disorder; in a perinatal patient it is a perinatal depression.
+    """
+    given = episode.get("disorder")
+    if given not in (None, "unknown"):
+        return given
+    text = " ".join(str(episode.get("diagnosis", "")).lower().replace("-", " ").split())
+    if not text or text == "unknown":
+        return "unknown"
+    disorder = "other"
+    for entry in diagnosis_phrases():
+        if any(phrase in text for phrase in entry["phrases"]):
+            disorder = entry["disorder"]
+            break
+    if disorder == "depressive_episode":
+        if episode.get("course") == "chronic":
+            return "persistent_depressive_disorder"
+        if patient.get("perinatal") is True:
+            return "perinatal_depression"
+    return disorder
 
 
 def _slug(text: str) -> str:
@@ -83,17 +138,33 @@ def case_facts(case: Case, grief_school: str = "strict") -> list:
         raise ValueError(f"grief school must be one of {GRIEF_SCHOOLS}, not {grief_school!r}")
     data = case.data
     facts = [("options", {"ref": "options", "grief_school": grief_school})]
+    episode = data.get("episode", {})
     for fact_type, key in (("patient", "patient"), ("episode", "episode"), ("safety", "safety"),
                            ("substance", "substance_use"), ("social", "social")):
-        facts.append((fact_type, _section(fact_type, data.get(key, {}), key)))
-    for person in data.get("persons", []):
-        facts.append(("person", _section("person", person, f"persons[{person['id']}]")))
+        values = _section(fact_type, data.get(key, {}), key)
+        if fact_type == "episode":
+            values["disorder"] = disorder_of(episode, data.get("patient", {}))
+        facts.append((fact_type, values))
     events = data.get("events", [])
+    # A person named in a death event is dead, whatever 'alive' says: the dead
+    # cannot be disputants (issue 9.3).  When the file says 'alive: true', a
+    # rule (missing.yaml) asks the clinician to correct it.
+    died = {e["person"] for e in events if "person" in e and e["kind"] in DEATH_KINDS}
+    for person in data.get("persons", []):
+        values = _section("person", person, f"persons[{person['id']}]")
+        values["named_in_death_event"] = person["id"] in died
+        values["alive_contradicts_death"] = person["id"] in died and person.get("alive") is True
+        if person["id"] in died:
+            values["alive"] = False
+        facts.append(("person", values))
+    onset_known = _is_number(episode.get("onset_months_ago"))
     for event, label in zip(events, event_labels(events), strict=True):
         values = _section("event", event, f"events[{label}]")
         values["id"] = label
         values["person"] = event.get("person", "none")
-        values["distance_months"], values["timing"] = _timing(event.get("months_before_onset", "unknown"))
+        values["distance_months"], values["timing"] = _timing(event.get("months_before_onset", "unknown"),
+                                                              onset_known)
+        values["anniversary_at_onset"] = _anniversary(values["distance_months"], values["timing"])
         facts.append(("event", values))
     built = [CaseFact(t, tuple(sorted(v.items(), key=lambda kv: kv[0]))) for t, v in facts]
     return sorted(built, key=lambda f: (_ORDER.index(f.type), json.dumps(f.fields, default=str)))

@@ -42,7 +42,15 @@ _SOURCES = {
 }
 
 _DERIVED = {
+    "person": [
+        FieldSpec("named_in_death_event", "enum", (True, False),
+                  "A death event names this person; the person is then dead whatever 'alive' says."),
+        FieldSpec("alive_contradicts_death", "enum", (True, False),
+                  "The case says 'alive: true' although a death event names this person."),
+    ],
     "event": [
+        FieldSpec("anniversary_at_onset", "enum", (True, False, "unknown"),
+                  "Onset fell within a month of a whole number of years (one or more) after the event."),
         FieldSpec("distance_months", "number", description="Months between the event and onset, either way."),
         FieldSpec("timing", "enum", ("before", "at_onset", "after", "unknown"),
                   "Whether the event came before onset, at onset or after it."),
@@ -98,6 +106,15 @@ def fact_types() -> dict:
     types["options"] = FactType("options", "How the case is being formulated.",
                                 {spec.name: spec for spec in _DERIVED["options"]})
     return types
+
+
+@lru_cache(maxsize=None)
+def diagnosis_phrases() -> tuple:
+    """(disorder, phrases) entries, most specific first, from the case schema's episode.disorder."""
+    schema = load_schema("case")
+    node = schema["properties"]["episode"]["properties"]["disorder"]
+    return tuple({"disorder": entry["disorder"], "phrases": tuple(entry["phrases"])}
+                 for entry in node.get("x-diagnosis-phrases", ()))
 
 
 @lru_cache(maxsize=None)
