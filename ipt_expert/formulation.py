@@ -52,8 +52,19 @@ class Formulation:
 
     @property
     def focus_has_evidence(self) -> bool:
-        """False when no area has any evidence for it: the focus is then only the tie order."""
+        """False when no area has any evidence for it: the focus is then empty."""
         return self.candidates[0].score > 0
+
+    @property
+    def deciding_questions(self) -> list:
+        """With no focus, the questions about the inventory that would decide it.
+
+        The safety screen and substance use come first in 'missing' but do not
+        choose an area (guide sections 5 and 6), so they are left out here.
+        """
+        if self.focus:
+            return []
+        return [dict(item) for item in self.missing if not item["field"].startswith(("safety.", "substance_use."))]
 
     @property
     def provisional(self) -> bool:
@@ -80,6 +91,7 @@ class Formulation:
             "flags": [dict(flag) for flag in self.flags],
             "focus": list(self.focus),
             "focus_has_evidence": self.focus_has_evidence,
+            "deciding_questions": self.deciding_questions,
             "candidates": [
                 {"area": c.area, "name": c.name, "rank": c.rank, "score": round(c.score, 3),
                  "certainty": round(c.certainty.factor, 3), "belief": round(c.certainty.belief, 3),
@@ -121,15 +133,25 @@ def rank(findings: list, policy: Policy) -> list:
         con = [f for f in findings if f.kind == "evidence" and f.area == area and f.direction == "against"]
         unranked.append((area, combine(_per_criterion(pro), _per_criterion(con)),
                          _strongest_first(pro), _strongest_first(con)))
-    unranked.sort(key=lambda item: (-round(item[1].factor, 9), order.index(item[0])))
+    # Scored areas first; among areas scoring nothing, those with some evidence
+    # for them before those with none, so that no tie order can put an area
+    # nothing speaks for above one the inventory touches (issue 9.5).
+    unranked.sort(key=lambda item: (-round(item[1].score, 9), not item[2], -round(item[1].factor, 9),
+                                    order.index(item[0])))
     return [Candidate(area=area, name=policy.area(area).name, rank=index + 1, certainty=certainty,
                       evidence=pro, against=con)
             for index, (area, certainty, pro, con) in enumerate(unranked)]
 
 
 def choose_focus(candidates: list, policy: Policy) -> list:
-    """One area; a second only when it is strong and close to the first (Guide 2018: one, at most two)."""
+    """One area; a second only when it is strong and close to the first (Guide 2018: one, at most two).
+
+    Nothing scored, nothing chosen: with no evidence for any area the focus is
+    empty, never the first area of the tie order.
+    """
     first, second = candidates[0], candidates[1]
+    if round(first.score, 9) <= 0:
+        return []
     focus = [first.area]
     gap = round(first.score - second.score, 9)   # 0.80 - 0.65 is 0.15000000000000002 in floating point
     if round(second.score, 9) >= policy.second_area_min_score and gap <= policy.second_area_max_gap:

@@ -38,11 +38,14 @@ def _stage_of(formulation: Formulation, candidate) -> str | None:
 def formulation_statement(formulation: Formulation) -> list:
     """A draft formulation for the clinician to propose (after Markowitz & Swartz 2007)."""
     episode = formulation.case.data.get("episode", {})
-    diagnosis = episode.get("diagnosis") or "a depressive episode"
+    # Never supply a diagnosis the clinician did not enter (issue 9.6).
+    diagnosis = episode.get("diagnosis") or "no diagnosis entered"
     severity = episode.get("severity", "unknown")
     described = diagnosis if severity in ("unknown", None) else f"{diagnosis} ({severity})"
+    # The sick role has two halves (Guide 2018): excused, and obliged to recover, for a limited time.
     sentences = [f"Diagnosis: {described}. Give the patient the sick role: a common, treatable illness "
-                 "that is not the patient's fault."]
+                 "that is not the patient's fault; for a limited time the patient is excused from some "
+                 "duties and is expected to work at getting better."]
     for area in formulation.focus:
         candidate = formulation.candidate(area)
         info = formulation.policy.area(area)

@@ -49,11 +49,11 @@ _DERIVED = {
                   "The case says 'alive: true' although a death event names this person."),
     ],
     "event": [
-        FieldSpec("anniversary_at_onset", "enum", (True, False, "unknown"),
-                  "Onset fell within a month of a whole number of years (one or more) after the event."),
         FieldSpec("distance_months", "number", description="Months between the event and onset, either way."),
         FieldSpec("timing", "enum", ("before", "at_onset", "after", "unknown"),
                   "Whether the event came before onset, at onset or after it."),
+        FieldSpec("anniversary_at_onset", "enum", (True, False, "unknown"),
+                  "Onset fell within a month of a whole number of years (one or more) after the event."),
     ],
     "options": [
         FieldSpec("grief_school", "enum", GRIEF_SCHOOLS,

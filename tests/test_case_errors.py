@@ -75,7 +75,7 @@ CASES = [
      "stillbirth, neonatal_death, miscarriage, separation, divorce, breakup, marriage, new_relationship, "
      "job_loss, job_change, promotion, retirement, financial_loss, graduation, leaving_home, child_left_home, "
      "school_change, move, migration, pregnancy, birth, adoption, illness, injury, caregiving, recovery, "
-     "loss_of_independence, trauma, betrayal, other"),
+     "loss_of_independence, trauma, betrayal, pet_death, other"),
     ("YAML syntax error", GOOD.replace("  onset_months_ago: 4", "  onset_months_ago: [4"),
      "case.yaml:4: not valid YAML or JSON (the parser says: ...)"),
     ("duplicate key", GOOD.replace("  onset_months_ago: 4", "  onset_months_ago: 4\n  onset_months_ago: 5"),

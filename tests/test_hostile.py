@@ -82,7 +82,7 @@ def test_rule_sentences_only_read_fields(run_cli, tmp_path):
     text = (rules / "grief.yaml").read_text(encoding="utf-8")
     hostile = "{{ event.kind | human }}{{ event['__class__'] }}"
     (rules / "grief.yaml").write_text(text.replace(
-        "The patient avoids reminders of {{ event.person | the_person }}", hostile), encoding="utf-8")
+        "The patient struggles to come to terms with the death of {{ event.person | the_person }}", hostile), encoding="utf-8")
     result = run_cli("rules", "lint", str(rules))
     assert result.code == 4
     assert "event has no field '__class__'" in result.out

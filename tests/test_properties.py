@@ -35,7 +35,9 @@ def test_never_raises_and_output_follows_the_contract(data, school):
     OUTPUT.validate(report)
     for fmt in ("text", "markdown", "html"):
         assert "It does not diagnose" in " ".join(render(result, fmt).split())
-    assert 1 <= len(report["focus"]) <= 2
+    # Nothing scored, nothing chosen (issue 9.5): an empty focus exactly when no area has evidence.
+    assert 0 <= len(report["focus"]) <= 2
+    assert (report["focus"] == []) == (not report["focus_has_evidence"])
     assert report["provisional"] == any(f["severity"] == "stop" for f in report["flags"])
 
 
