@@ -93,7 +93,8 @@ def test_an_old_event_the_patient_struggles_with_excludes_deficits(kb, make_case
 def test_chronic_depression_without_events_is_an_iatrogenic_transition(kb, make_case, isolation):
     result = result_of(kb, make_case, episode={"onset_months_ago": 60, "course": "chronic"},
                        persons=[{"id": "mother", "conflict": "none"}],
-                       social={"isolation": isolation, "close_relationships_before": 0 if isolation == "lifelong" else 3})
+                       social={"isolation": isolation,
+                               "close_relationships_before": 0 if isolation == "lifelong" else 3})
     ranking = [c.area for c in result.candidates]
     assert "role_transition" in ranking[:2]
     assert score(result, "role_transition") > 0

@@ -81,8 +81,8 @@ def test_rule_sentences_only_read_fields(run_cli, tmp_path):
     shutil.copytree(shipped_rules_dir(), rules)
     text = (rules / "grief.yaml").read_text(encoding="utf-8")
     hostile = "{{ event.kind | human }}{{ event['__class__'] }}"
-    (rules / "grief.yaml").write_text(text.replace(
-        "The patient struggles to come to terms with the death of {{ event.person | the_person }}", hostile), encoding="utf-8")
+    target = "The patient struggles to come to terms with the death of {{ event.person | the_person }}"
+    (rules / "grief.yaml").write_text(text.replace(target, hostile), encoding="utf-8")
     result = run_cli("rules", "lint", str(rules))
     assert result.code == 4
     assert "event has no field '__class__'" in result.out
