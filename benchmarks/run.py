@@ -9,7 +9,10 @@ Measures, each against its target:
   * in-process formulate per case for 20, 50 and 100 facts (full shipped rule
     base, one engine reused with reset);
   * `evaluate` over 1,000 generated cases on 2 worker processes (and on 1, for
-    the speed-up).
+    the speed-up);
+  * `exercise grade` of a class of 200 trainees x 40 vignettes (8,000
+    answers) with the dashboard, as a whole command (each vignette is
+    formulated once).
 Not a test: timings depend on the machine and its load. Run it on a quiet
 machine; noise here is up to about 40%.
 """
@@ -33,7 +36,7 @@ from synthetic import synthetic_case  # noqa: E402
 
 REPO = HERE.parent
 CASE = REPO / "case_vignettes" / "grief-01-widower-early.yaml"
-TARGETS = {"help": 0.15, "formulate": 0.40, "in_process_50": 0.010, "evaluate_1000": 8.0}
+TARGETS = {"help": 0.15, "formulate": 0.40, "in_process_50": 0.010, "evaluate_1000": 8.0, "grade_8000": 10.0}
 
 
 def cli_command() -> list:
@@ -110,6 +113,23 @@ def evaluate_batch(count: int, jobs_list=(1, 2)) -> dict:
     return results
 
 
+def grade_class(trainees: int = 200, vignettes: int = 40, repeats: int = 3) -> tuple:
+    """Median seconds of `ipt-expert exercise grade SHEET -o DIR` for a generated class, and the answers graded."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from class_generator import generate_class
+
+    ids = tuple(sorted(p.stem for p in (REPO / "case_vignettes").glob("*.yaml")))[:vignettes]
+    text, _ = generate_class(ids, trainees=trainees, seed=1, malformed=False)
+    times = []
+    with tempfile.TemporaryDirectory() as directory:
+        sheet = Path(directory) / "answers.csv"
+        sheet.write_text(text, encoding="utf-8")
+        for run in range(repeats):
+            argv = cli_command() + ["exercise", "grade", str(sheet), "-o", str(Path(directory) / f"out{run}")]
+            times += time_command(argv, 1)
+    return statistics.median(times), trainees * len(ids)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and cases (a smoke test)")
@@ -134,6 +154,10 @@ def main() -> None:
     if 1 in batch and 2 in batch:
         print(f"  speed-up on 2 workers: {batch[1] / batch[2]:.2f}x")
 
+    grade_seconds, graded = grade_class(repeats=1 if args.quick else 3)
+    print(f"\nexercise grade of {graded:,} answers (200 trainees x 40 vignettes) with the dashboard, whole command:"
+          f"\n  {grade_seconds:6.2f} s")
+
     checks = [
         ("ipt-expert --help", whole["ipt-expert --help"], TARGETS["help"]),
         ("cold formulate", whole["ipt-expert formulate CASE --format json"], TARGETS["formulate"]),
@@ -141,6 +165,7 @@ def main() -> None:
     ]
     if count == 1000:
         checks.append(("evaluate 1,000 cases on 2 cores", batch[2], TARGETS["evaluate_1000"]))
+    checks.append(("grade 8,000 answers + dashboard", grade_seconds, TARGETS["grade_8000"]))
     print("\nTargets:")
     for name, seconds, target in checks:
         verdict = "met" if seconds < target else "NOT met"

@@ -61,6 +61,7 @@ class CheckResult:
     traps: list = field(default_factory=list)          # {id, title, teaching, read}
     safety: list = field(default_factory=list)
     rationale_feedback: list = field(default_factory=list)
+    rationale_coverage: list = field(default_factory=list)   # per piece of the key's evidence: covered, words
     read: list = field(default_factory=list)
     key_rationale: str = ""
 
@@ -74,9 +75,12 @@ def _credit(answer: list, case: Case, names: dict, school: str) -> tuple:
     first, second = answer[0], (answer[1] if len(answer) > 1 else None)
     two_area_key = len(key.focus) == 2
     school_accepts = key.accepted_by(school)
-    if two_area_key and set(answer[:2]) == set(key.focus):
-        first, second = (names[area] for area in key.focus)
-        credit, verdict = FULL, f"Agrees with the key's two-area focus: {first} and {second}."
+    if two_area_key and answer[:2] == list(key.focus):
+        one, other = (names[area] for area in key.focus)
+        credit, verdict = FULL, f"Agrees with the key's two-area focus: {one} and {other}."
+    elif two_area_key and set(answer[:2]) == set(key.focus):
+        one, other = (names[area] for area in key.focus)
+        credit, verdict = 0.75, f"Names the key's two areas in the other order: the key puts {one} first, then {other}."
     elif first == key.primary:
         if two_area_key and second is None:
             credit, verdict = 0.75, (f"Agrees on the first area, {names[first]}; the key also names "
@@ -141,32 +145,10 @@ def _traps(answer: list, case: Case, formulation: Formulation) -> list:
     return list(dict.fromkeys(found))
 
 
-def _mentions(text: str, words: str) -> bool:
-    return re.search(rf"\b{re.escape(words)}\b", text) is not None
-
-
-def _rationale_feedback(text: str, formulation: Formulation, primary: str) -> list:
-    """Does the trainee's rationale name what the strongest evidence rests on?"""
-    if not text:
-        return []
-    lowered = text.lower()
-    feedback = []
-    candidate = formulation.candidate(primary)
-    persons = {p["id"] for p in formulation.case.data.get("persons", [])}
-    for finding in candidate.evidence[:3]:
-        for ref in finding.facts:
-            if ref.startswith("persons[") and ref[8:-1] in persons:
-                label = ref[8:-1]
-                if _mentions(lowered, label.lower()):
-                    feedback.append(f"Your rationale names the {label}, as the key's strongest evidence does.")
-                else:
-                    feedback.append(f"Your rationale does not mention the {label}, on whom the strongest "
-                                    f"evidence for {formulation.policy.area(primary).phrase} rests.")
-    if not any(_mentions(lowered, word) for word in ("onset", "began", "since", "before", "after", "months", "month",
-                                                     "weeks", "ago")):
-        feedback.append("Your rationale does not place the problem in time relative to onset; IPT links the "
-                        "focus to the onset or maintenance of the episode.")
-    return list(dict.fromkeys(feedback))
+def _rationale_feedback(text: str, formulation: Formulation, key) -> tuple:
+    """(sentences, coverage): which pieces of the key's evidence the rationale covers, read through synonyms."""
+    from .rationale import rationale_feedback
+    return rationale_feedback(text, formulation, key)
 
 
 def check_answer(case: Case, formulation: Formulation, answer: list, rationale: str = "") -> CheckResult:
@@ -194,6 +176,7 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
                 seen_rules.add(f.rule)
                 missed.append({"area": key.primary, "rule": f.rule, "text": f.text, "source": f.source})
     traps = [{"id": t, **policy.traps[t]} for t in _traps(answer, case, formulation) if t in policy.traps]
+    feedback, coverage = _rationale_feedback(rationale, formulation, key)
     read = []
     for text in [key.source, *(t["read"] for t in traps),
                  *(f.source for f in formulation.candidate(key.primary).evidence)]:
@@ -203,7 +186,7 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
         credit=credit,
         agreement=agreement, verdict=verdict, your_choice=your_choice, missed_evidence=missed,
         traps=traps, safety=[{"id": f["id"], "severity": f["severity"], "text": f["text"]} for f in formulation.flags],
-        rationale_feedback=_rationale_feedback(rationale, formulation, key.primary),
+        rationale_feedback=feedback, rationale_coverage=coverage,
         read=list(dict.fromkeys(read)), key_rationale=key.rationale)
 
 

@@ -17,6 +17,7 @@ from .errors import (
     EXIT_INTERRUPTED,
     EXIT_KNOWLEDGE_BASE,
     EXIT_OUTPUT,
+    EXIT_ROWS_SKIPPED,
     EXIT_USAGE,
     IptExpertError,
 )
@@ -30,6 +31,7 @@ Exit status:
   {EXIT_INPUT}  invalid case, vignette or answer file
   {EXIT_KNOWLEDGE_BASE}  invalid rule file, policy or template
   {EXIT_OUTPUT}  the report could not be written (exists without --force, or unwritable)
+  {EXIT_ROWS_SKIPPED}  exercise grade: graded, but some rows of the sheet were skipped (listed)
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
 """
 
@@ -273,8 +275,9 @@ def evaluate(directory, fmt, output, force, jobs, rules_dir, school):
 
 
 def _register_exercise_commands() -> None:
-    from .cli_exercise import vignettes
+    from .cli_exercise import exercise, vignettes
     cli.add_command(vignettes)
+    cli.add_command(exercise)
 
 
 _register_exercise_commands()

@@ -16,6 +16,7 @@ EXIT_USAGE = 2          # click's own status for bad arguments
 EXIT_INPUT = 3          # a case, vignette or answer file is malformed
 EXIT_KNOWLEDGE_BASE = 4  # a rule file, policy or template is malformed
 EXIT_OUTPUT = 5         # the report could not be written (exists, no --force)
+EXIT_ROWS_SKIPPED = 6   # exercise grade: the sheet was graded, but some rows were not (each one reported)
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
 
 

@@ -1,0 +1,81 @@
+"""Grading a class: every answer checked against its vignette's key, each vignette formulated once.
+
+The feedback for each answer is ``check``'s (credit, verdict, where the
+engine ranks the choice, missed evidence, traps, what to read, and which
+pieces of the key's evidence the rationale covered).  Credit is partial where
+the trainee was partly right: the first area right but the second unsupported
+or missing, the key's areas in the wrong order, or one of the key's two areas.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ClassGrades:
+    sheet: object                  # ClassSheet
+    school: str
+    results: list                  # (ClassAnswer, CheckResult), in the sheet's order
+    cards: dict                    # vignette id -> VignetteCard (what trainees saw)
+    keys: dict                     # vignette id -> AnswerKey
+    area_names: dict               # area id -> name
+    trap_titles: dict = field(default_factory=dict)
+
+    @property
+    def trainees(self) -> list:
+        return list(dict.fromkeys(answer.trainee for answer, _ in self.results))
+
+
+def grade_class(sheet_path: str, *, vignette_dir: str | None = None, rules_dir: str | None = None,
+                school: str = "strict", progress=None) -> ClassGrades:
+    """Read the sheet, formulate each vignette it names once, check every answer.
+
+    ``progress(n, total)`` is called after each step (a vignette formulated or
+    100 answers checked), for a progress bar.
+    """
+    from .check import check_answer
+    from .class_sheet import read_class_sheet
+    from .formulation import formulate
+    from .resources import shipped_rules_dir
+    from .rulebase import load_knowledge_base
+    from .vignette_library import default_library, entry_for, vignette_files
+
+    files = vignette_files(default_library(vignette_dir))
+    sheet = read_class_sheet(sheet_path, set(files))
+    kb = load_knowledge_base(rules_dir or str(shipped_rules_dir()))
+    formulations, cards, keys = {}, {}, {}
+    named = list(dict.fromkeys(a.vignette for a in sheet.answers))
+    total = len(named) + len(sheet.answers)
+    for vignette in named:
+        entry = entry_for(files[vignette])
+        if not entry.case.is_vignette:
+            from .errors import CaseError
+            raise CaseError("is a case without an answer key; a class sheet can only answer vignettes",
+                            source=files[vignette])
+        formulations[vignette] = (entry.case, formulate(entry.case, kb, school))
+        cards[vignette], keys[vignette] = entry.card, entry.case.answer_key
+        if progress:
+            progress(1, total)
+    results = []
+    for count, answer in enumerate(sheet.answers, start=1):
+        case, formulation = formulations[answer.vignette]
+        results.append((answer, check_answer(case, formulation, list(answer.areas), answer.rationale)))
+        if progress and count % 100 == 0:
+            progress(100, total)
+    if progress and len(sheet.answers) % 100:
+        progress(len(sheet.answers) % 100, total)
+    return ClassGrades(sheet=sheet, school=school, results=results, cards=cards, keys=keys,
+                       area_names={a.id: a.name for a in kb.policy.areas},
+                       trap_titles={t: v["title"] for t, v in kb.policy.traps.items()})
+
+
+def trainee_feedback(grades: ClassGrades, trainee: str, score: dict | None = None) -> str:
+    """One trainee's feedback, as text: a summary line, then check's feedback for each answer."""
+    from .check import render_check_text
+
+    mine = [(a, r) for a, r in grades.results if a.trainee == trainee]
+    total = sum(r.credit for _, r in mine)
+    head = [f"Feedback for {trainee}", f"Score {total:g} of {len(mine)} "
+            f"({100 * total / len(mine):.0f}%)" if mine else "No answer graded", ""]
+    body = [f"(sheet row {a.row}) " + render_check_text(r) for a, r in mine]
+    return "\n".join(head) + "\n" + "\n".join(body)
