@@ -37,14 +37,14 @@ def cohen_against_key(chosen: list, keyed: list, categories) -> dict:
     from statsmodels.stats.inter_rater import cohens_kappa
 
     n = len(chosen)
-    agree = sum(a == b for a, b in zip(chosen, keyed))
+    agree = sum(a == b for a, b in zip(chosen, keyed, strict=True))
     result = {"answers": n, "percent_agreement": _number(100.0 * agree / n) if n else None,
               "cohen_kappa": None, "kappa_ci_low": None, "kappa_ci_high": None}
     if n < 2:
         return result
     index = {c: i for i, c in enumerate(categories)}
     table = np.zeros((len(categories), len(categories)))
-    for key, mine in zip(keyed, chosen):
+    for key, mine in zip(keyed, chosen, strict=True):
         table[index[key], index[mine]] += 1
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")

@@ -9,7 +9,6 @@ falls into, and what to read.  The teaching texts live in rules/policy.yaml.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 

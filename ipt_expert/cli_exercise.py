@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from . import completion
+from .cli_options import rules_option, school_option
 
 AREA_CHOICES = click.Choice(completion.AREAS)
 

@@ -57,14 +57,12 @@ def summarise(grades) -> Cohort:
 
     # trainees
     by_trainee = answers.groupby("trainee", sort=False)
-    trainees = pd.DataFrame({
-        "answers": by_trainee.size(),
-        "score": by_trainee["credit"].sum(),
-        "full": by_trainee["agreement"].apply(lambda s: int((s == "full").sum())),
-        "partial": by_trainee["agreement"].apply(lambda s: int((s == "partial").sum())),
-        "none": by_trainee["agreement"].apply(lambda s: int((s == "none").sum())),
-        "traps": by_trainee["traps"].apply(lambda s: int(sum(bool(t) for t in s))),
-    })
+    levels = pd.crosstab(answers["trainee"], answers["agreement"]).reindex(columns=["full", "partial", "none"],
+                                                                           fill_value=0)
+    trainees = pd.DataFrame({"answers": by_trainee.size(), "score": by_trainee["credit"].sum()})
+    for level in ("full", "partial", "none"):
+        trainees[level] = levels.loc[trainees.index, level].astype(int)
+    trainees["traps"] = (answers["traps"] != "").groupby(answers["trainee"], sort=False).sum().astype(int)
     trainees["percent"] = (100 * trainees["score"] / trainees["answers"]).round(1)
     stats = {name: cohen_against_key(list(group["first"]), list(group["key_first"]), areas)
              for name, group in by_trainee}
@@ -80,7 +78,7 @@ def summarise(grades) -> Cohort:
     vignettes = pd.DataFrame({
         "answers": by_vignette.size(),
         "facility": by_vignette["credit"].mean().round(3),
-        "full_share": by_vignette["agreement"].apply(lambda s: round(float((s == "full").mean()), 3)),
+        "full_share": (answers["agreement"] == "full").groupby(answers["vignette"], sort=False).mean().round(3),
     })
     vignettes.insert(0, "key", [grades.keys[v].primary if len(grades.keys[v].focus) == 1
                                 else "+".join(grades.keys[v].focus) for v in vignettes.index])

@@ -42,7 +42,7 @@ def bar_chart(categories: list, series: dict, *, title: str, desc: str, ident: s
     plot = width - label_w - right
     height = 8 + len(categories) * (bar + gap) + 4
     body = []
-    for i, (category, value) in enumerate(zip(categories, values)):
+    for i, (category, value) in enumerate(zip(categories, values, strict=False)):
         y = 8 + i * (bar + gap)
         body.append(f'<text x="{label_w - 6}" y="{y + bar - 3}" font-size="11" text-anchor="end" fill="{INK}">'
                     f'{escape(_fit(category, 36))}</text>')
@@ -66,9 +66,11 @@ def heat_map(matrix: list, row_labels: list, col_labels: list, *, title: str, de
     top = max([v for row in matrix for v in row] + [1])
     body = []
     if col_title:
-        body.append(f'<text x="{label_w}" y="13" font-size="11" font-weight="600" fill="{MUTED}">{escape(col_title)}</text>')
+        body.append(f'<text x="{label_w}" y="13" font-size="11" font-weight="600" fill="{MUTED}">'
+                    f'{escape(col_title)}</text>')
     if row_title:
-        body.append(f'<text x="4" y="{head - 6}" font-size="11" font-weight="600" fill="{MUTED}">{escape(row_title)}</text>')
+        body.append(f'<text x="4" y="{head - 6}" font-size="11" font-weight="600" fill="{MUTED}">'
+                    f'{escape(row_title)}</text>')
     for j, label in enumerate(col_labels):
         body.append(f'<text x="{label_w + j * cell_w + cell_w / 2:g}" y="{head - 10}" font-size="11" '
                     f'text-anchor="middle" fill="{INK}">{escape(_fit(label, 15))}</text>')

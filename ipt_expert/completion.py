@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-AREAS = ("grief", "role_dispute", "role_transition", "interpersonal_deficits")
+from .constants import AREAS
+
 _RULE_ID = re.compile(r"^\s*-\s+id:\s*([a-z0-9_]+)\s*$", re.MULTILINE)
 
 

@@ -26,6 +26,13 @@ def _plain(value):
     return value
 
 
+def json_lines(records: list) -> str:
+    """A JSON array with one record per line: readable, and written by the C encoder (indent is slow)."""
+    if not records:
+        return "[]\n"
+    return "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False, allow_nan=False) for r in records) + "\n]\n"
+
+
 def table_files(cohort) -> dict:
     from .output_folder import csv_text
 
@@ -34,7 +41,7 @@ def table_files(cohort) -> dict:
         records = _records(frame)
         files[f"tables/{name}.csv"] = csv_text(list(frame.columns),
                                                [["" if v is None else v for v in r.values()] for r in records])
-        files[f"tables/{name}.json"] = json.dumps(records, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+        files[f"tables/{name}.json"] = json_lines(records)
     return files
 
 
@@ -81,15 +88,16 @@ def dashboard_html(grades, cohort, title: str) -> str:
 
 
 def dashboard_files(grades, cohort, title: str) -> dict:
-    from .grading import trainee_feedback
+    from .grading import by_trainee, trainee_feedback
     from .output_folder import safe_stem
 
     files = {"index.html": dashboard_html(grades, cohort, title)}
     files.update(table_files(cohort))
     files["summary.json"] = json.dumps({**cohort.figures, "notices": grades.sheet.notices,
                                         "sheet": grades.sheet.source}, indent=1, ensure_ascii=False) + "\n"
-    for number, trainee in enumerate(grades.trainees, start=1):
-        files[f"feedback/{safe_stem(trainee, number)}.txt"] = trainee_feedback(grades, trainee)
+    grouped = by_trainee(grades)
+    for number, trainee in enumerate(grouped, start=1):
+        files[f"feedback/{safe_stem(trainee, number)}.txt"] = trainee_feedback(grades, trainee, grouped[trainee])
     return files
 
 

@@ -69,11 +69,20 @@ def grade_class(sheet_path: str, *, vignette_dir: str | None = None, rules_dir: 
                        trap_titles={t: v["title"] for t, v in kb.policy.traps.items()})
 
 
-def trainee_feedback(grades: ClassGrades, trainee: str, score: dict | None = None) -> str:
+def by_trainee(grades: ClassGrades) -> dict:
+    """trainee -> [(answer, result)], in the sheet's order."""
+    out: dict = {}
+    for answer, result in grades.results:
+        out.setdefault(answer.trainee, []).append((answer, result))
+    return out
+
+
+def trainee_feedback(grades: ClassGrades, trainee: str, mine: list | None = None) -> str:
     """One trainee's feedback, as text: a summary line, then check's feedback for each answer."""
     from .check import render_check_text
 
-    mine = [(a, r) for a, r in grades.results if a.trainee == trainee]
+    if mine is None:
+        mine = by_trainee(grades).get(trainee, [])
     total = sum(r.credit for _, r in mine)
     head = [f"Feedback for {trainee}", f"Score {total:g} of {len(mine)} "
             f"({100 * total / len(mine):.0f}%)" if mine else "No answer graded", ""]

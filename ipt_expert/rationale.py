@@ -130,7 +130,8 @@ def _clue_concept(field: str, value, vocab: Vocabulary) -> Concept | None:
     words = vocab.clue.get(key)
     if not words:
         return None
-    what = vocab.clue_names.get(key) or (_human(field) if isinstance(value, bool) else f"{_human(field)} {_human(value)}")
+    what = vocab.clue_names.get(key) or (_human(field) if isinstance(value, bool)
+                                         else f"{_human(field)} {_human(value)}")
     return Concept(what, compile_words(words))
 
 
@@ -146,7 +147,7 @@ def evidence_pieces(formulation, areas) -> list:
     rules = {r.id: r for r in load_knowledge_base(formulation.rules_dir).rules}
     data = formulation.case.data
     persons = {p["id"]: p for p in data.get("persons", [])}
-    events = dict(zip(event_labels(data.get("events", [])), data.get("events", [])))
+    events = dict(zip(event_labels(data.get("events", [])), data.get("events", []), strict=True))
     sections = {"social": data.get("social", {}), "substance": data.get("substance_use", {}),
                 "episode": data.get("episode", {}), "patient": data.get("patient", {})}
     timing = Concept("when, relative to onset", compile_words(vocab.timing))
@@ -248,7 +249,7 @@ def rationale_feedback(text: str, formulation, key) -> tuple:
     coverage = read_rationale(text, pieces)
     sentences = []
     named = set()
-    for piece, result in list(zip(pieces, coverage))[:3]:
+    for piece in pieces[:3]:
         if piece.person and piece.person not in named:
             named.add(piece.person)
             person_concept = next((c for c in piece.needs if c.what == f"the {piece.person}"), None)

@@ -6,7 +6,6 @@ import io
 import json
 
 import pytest
-
 from class_generator import DEFAULT_VIGNETTES, generate_class
 
 PACK = ("grief-01-widower-early", "transition-01-divorce-not-grief", "two-area-02-death-and-sister-dispute")
@@ -298,7 +297,6 @@ def test_rationale_read_through_synonyms(run_cli):
 
 
 def test_rationale_without_the_person_or_the_time_does_not_cover_the_death():
-    import json as _json  # noqa: F401
     from ipt_expert import formulate_file
     from ipt_expert.rationale import rationale_feedback
     formulation = formulate_file("case_vignettes/grief-01-widower-early.yaml")
