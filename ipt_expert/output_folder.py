@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from pathlib import Path
 
 from .errors import OutputError
@@ -60,7 +59,9 @@ def prepare_folder(path: str, force: bool, *, what: str) -> Path:
 
 
 def write_files(folder: Path, files: dict) -> list:
-    """Write {relative name: text} into ``folder`` atomically; return the paths written."""
+    """Write {relative name: text} into ``folder``, each atomically through output.write_output."""
+    from .output import write_output
+
     written = []
     for name, text in files.items():
         target = folder / name
@@ -68,30 +69,9 @@ def write_files(folder: Path, files: dict) -> list:
             if os.path.islink(target.parent) or (target.parent.exists() and not target.parent.is_dir()):
                 raise OutputError("is not an ordinary folder; it will not be written into", source=str(target.parent))
             target.parent.mkdir(exist_ok=True)
-        if os.path.lexists(target) and (os.path.islink(target) or not target.is_file()):
-            raise OutputError("is a link, a device or a pipe; it will not be replaced", source=str(target))
-        try:
-            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(target.parent))
-        except OSError as exc:
-            raise OutputError(f"cannot be written: {exc.strerror or exc}", source=str(target)) from exc
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-                out.write(text)
-            os.chmod(temporary, 0o666 & ~_umask())
-            os.replace(temporary, target)
-        except OSError as exc:
-            raise OutputError(f"cannot be written: {exc.strerror or exc}", source=str(target)) from exc
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+        write_output(text, str(target), fmt="json" if name.endswith(".json") else "text", force=True)
         written.append(target)
     return written
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def safe_stem(text: str, number: int, limit: int = 40) -> str:
