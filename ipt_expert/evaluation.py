@@ -220,15 +220,84 @@ def render_evaluation(evaluation: Evaluation, fmt: str) -> str:
             "skipped_without_key": evaluation.skipped,
         }
         return json.dumps(payload, indent=2) + "\n"
-    md = fmt == "markdown"
-    columns = ["vignette", "key_primary", "engine_top", "engine_focus", "top_score", "margin", "top1", "top2",
-               "flags_missed"]
-    lines = []
-    heading = (lambda t: f"## {t}\n") if md else (lambda t: f"{t}\n{'-' * len(t)}")
-    lines.append("# Evaluation of the engine against the answer keys\n" if md else
-                 "EVALUATION OF THE ENGINE AGAINST THE ANSWER KEYS\n")
-    lines.append(heading("Summary"))
-    items = [("vignettes", s["vignettes"]), ("top-1 agreement", _percent(s["top1_agreement"])),
+    return _render_readable(evaluation, markdown=fmt == "markdown")
+
+
+WIDTH = 100                 # the text report fits a terminal this wide
+SHORT = {"grief": "grief", "role_dispute": "dispute", "role_transition": "transition",
+         "interpersonal_deficits": "deficits"}
+
+
+def _phrase(areas: str) -> str:
+    """'role_dispute+grief' -> 'role dispute + grief' (the table's joined ids, for a sentence)."""
+    return " + ".join(a.replace("_", " ") for a in areas.split("+")) if areas else "none"
+
+
+def _short(areas: str) -> str:
+    return "+".join(SHORT.get(a, a) for a in areas.split("+")) if areas else "-"
+
+
+def disagreements(evaluation: Evaluation) -> list:
+    """[(vignette, [reason, ...])] for every vignette where the engine and the key differ, in table order."""
+    found = []
+    for row in evaluation.table.to_dict(orient="records"):
+        reasons = []
+        if not row["top1"]:
+            reason = f"first area: key {_phrase(row['key_primary'])}, engine {_phrase(row['engine_top'])}"
+            if row["not_first_violated"]:
+                reason += f" (the key says {_phrase(row['engine_top'])} must not come first)"
+            reasons.append(reason)
+        elif not row["focus_match"]:
+            reasons.append(f"focus: key {_phrase(row['key_focus'])}, engine {_phrase(row['engine_focus'])}")
+        if row["flags_missed"]:
+            missed = row["flags_missed"].split("+")
+            reasons.append(f"safety flag{'s' if len(missed) > 1 else ''} missed: {', '.join(missed)}")
+        if reasons:
+            found.append((row["vignette"], reasons))
+    return found
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _render_readable(evaluation: Evaluation, *, markdown: bool) -> str:
+    """Text (fits WIDTH columns) or Markdown: the disagreements first, then the figures and the tables."""
+    import textwrap
+
+    s = evaluation.summary
+    md = markdown
+    lines: list = []
+
+    def heading(title: str) -> None:
+        lines.extend([f"## {title}", ""] if md else [title, "-" * len(title)])
+
+    def wrapped(text: str, indent: str = "  ", later: str = "    ") -> None:
+        lines.extend(textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=later,
+                                   break_on_hyphens=False, break_long_words=True) or [indent.rstrip()])
+
+    lines += ["# Evaluation of the engine against the answer keys", ""] if md else \
+        ["EVALUATION OF THE ENGINE AGAINST THE ANSWER KEYS", ""]
+    differ = disagreements(evaluation)
+    total = s["vignettes"]
+    count = f"{len(differ) or 'none'} of {_count(total, 'vignette')}"
+    if md:
+        heading(f"Where the engine and the key differ: {count}")
+    else:
+        lines += [f"WHERE THE ENGINE AND THE KEY DIFFER: {count}"]
+    if not differ:
+        lines.append("The engine agrees with the key on every vignette: first area, focus and safety flags.")
+    for vignette, reasons in differ:
+        if md:
+            lines.append(f"- {vignette}: {'; '.join(reasons)}")
+        else:
+            lines.append(f"  {vignette}")
+            for reason in reasons:
+                wrapped(reason, "    ", "      ")
+    lines.append("")
+
+    heading("Summary")
+    items = [("vignettes", total), ("top-1 agreement", _percent(s["top1_agreement"])),
              ("top-2 agreement", _percent(s["top2_agreement"])),
              ("top-1 within the key's acceptable areas", _percent(s["top1_within_acceptable"])),
              ("'must not come first' violations", s["not_first_violations"]),
@@ -238,31 +307,99 @@ def render_evaluation(evaluation: Evaluation, fmt: str) -> str:
              ("rules never fired", f"{s['rules_never_fired']} of {s['rules']} "
                                    f"(not counting {s['rules_of_the_other_school']} of the other grief school)"),
              ("grief school", s["grief_school"])]
-    lines += [f"- {k}: {v}" if md else f"  {k}: {v}" for k, v in items]
+    for key, value in items:
+        if md:
+            lines.append(f"- {key}: {value}")
+        else:
+            wrapped(f"{key}: {value}")
     lines.append("")
-    lines.append(heading("Per area"))
-    per_area = evaluation.per_area.copy()
-    lines.append(_markdown_table(per_area) if md else per_area.to_string())
+
+    heading("Per area")
+    area_rows = [[area, _ratio(row["precision"]), _ratio(row["recall"]), str(int(row["support"]))]
+                 for area, row in evaluation.per_area.to_dict(orient="index").items()]
+    lines += _table(["area", "precision", "recall", "support"], area_rows, md, right=(1, 2, 3))
     lines.append("")
-    lines.append(heading("Confusion matrix (rows: key, columns: engine)"))
-    lines.append(_markdown_table(evaluation.confusion) if md else evaluation.confusion.to_string())
+
+    heading("Confusion matrix (rows: key, columns: engine)")
+    confusion = evaluation.confusion
+    columns = [str(c) for c in confusion.columns]
+    matrix_rows = [[str(key)] + [str(int(v)) for v in row] for key, row in zip(
+        confusion.index, confusion.to_numpy().tolist(), strict=True)]
+    lines += _table(["key \\ engine" if md else "key \\ engine"] + [SHORT.get(c, c) for c in columns],
+                    matrix_rows, md, right=tuple(range(1, len(columns) + 1)))
     lines.append("")
-    lines.append(heading("Per vignette"))
-    table = evaluation.table[columns]
-    lines.append(_markdown_table(table, index=False) if md else table.to_string(index=False))
+
+    heading("Per vignette" + ("" if md else " (* where the engine and the key differ)"))
+    marked = {vignette for vignette, _ in differ}
+    vignette_rows = [[row["vignette"], _short(row["key_focus"]), _short(row["engine_focus"]),
+                      f"{row['top_score']:.3f}", f"{row['margin']:.3f}"]
+                     for row in evaluation.table.to_dict(orient="records")]
+    header = ["vignette", "key focus", "engine focus", "score", "margin"]
+    if md:
+        lines += _table(["", *header], [["*" if r[0] in marked else "", *r] for r in vignette_rows], md,
+                        right=(4, 5))
+    else:
+        lines += _vignette_table(header, vignette_rows, marked)
     lines.append("")
-    lines.append(heading("Rule coverage"))
+
+    heading("Rule coverage")
     fired = {rule: hits for rule, hits in evaluation.coverage.items() if hits}
-    lines.append(f"{len(fired)} of {len(evaluation.coverage)} rules fired on at least one vignette.")
+    lines.append(f"{len(fired)} of {_count(len(evaluation.coverage), 'rule')} fired on at least one vignette.")
     if evaluation.never_fired:
-        lines.append("Never fired: " + ", ".join(evaluation.never_fired))
+        if md:
+            lines.append("Never fired: " + ", ".join(evaluation.never_fired))
+        else:
+            wrapped("Never fired: " + ", ".join(evaluation.never_fired), "", "  ")
     for rule, hits in fired.items():
         shown = ", ".join(hits[:4]) + (", ..." if len(hits) > 4 else "")
-        lines.append(f"{'- ' if md else '  '}{rule}: {len(hits)} ({shown})")
+        if md:
+            lines.append(f"- {rule}: {len(hits)} ({shown})")
+        else:
+            wrapped(f"{rule}: {len(hits)} ({shown})")
     if evaluation.skipped:
         lines.append("")
-        lines.append("Skipped (no answer_key): " + ", ".join(evaluation.skipped))
+        if md:
+            lines.append("Skipped (no answer_key): " + ", ".join(evaluation.skipped))
+        else:
+            wrapped("Skipped (no answer_key): " + ", ".join(evaluation.skipped), "", "  ")
     return "\n".join(lines) + "\n"
+
+
+def _ratio(value) -> str:
+    return "-" if _is_missing(value) else f"{value:.3f}"
+
+
+def _table(header: list, rows: list, markdown: bool, right: tuple = ()) -> list:
+    """A pipe table in Markdown, aligned columns in text (numbers in ``right`` aligned right)."""
+    if markdown:
+        rule = "|" + "|".join("---:" if i in right else "---" for i in range(len(header))) + "|"
+        return ["| " + " | ".join(header) + " |", rule] + ["| " + " | ".join(r) + " |" for r in rows]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+
+    def line(cells):
+        return "  " + "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                                for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+    return [line(header)] + [line(r) for r in rows]
+
+
+def _vignette_table(header: list, rows: list, marked: set) -> list:
+    """The per-vignette table within WIDTH: an id too long for its column gets a line of its own."""
+    rest = [max(len(c) for c in column) for column in zip(*(r[1:] for r in [header, *rows]), strict=True)]
+    tail = sum(rest) + 2 * len(rest)
+    id_width = min(max(len(r[0]) for r in [header, *rows]), WIDTH - 2 - 2 - tail)
+
+    def cells(values):
+        return "  ".join([values[1].ljust(rest[0]), values[2].ljust(rest[1]),
+                          values[3].rjust(rest[2]), values[4].rjust(rest[3])])
+    out = ["  " + header[0].ljust(id_width) + "  " + cells(header)]
+    for row in rows:
+        mark = "* " if row[0] in marked else "  "
+        if len(row[0]) > id_width:
+            out.append(mark + row[0])
+            out.append("  " + " " * id_width + "  " + cells(row))
+        else:
+            out.append(mark + row[0].ljust(id_width) + "  " + cells(row))
+    return out
 
 
 def _is_missing(value) -> bool:
