@@ -75,9 +75,16 @@ class Formulation:
 
     def to_dict(self) -> dict:
         """The JSON contract (documented in ipt_expert/schemas/formulation.schema.json)."""
-        def evidence(f: Finding) -> dict:
-            return {"rule": f.rule, "weight": f.weight, "text": f.text, "source": f.source,
-                    "basis": f.basis, "facts": list(f.facts)}
+        def evidence(findings) -> list:
+            # A rule that matched several facts counts once (scoring._per_criterion): its first,
+            # strongest match is the one counted; the others are explanation only.
+            counted = set()
+            out = []
+            for f in findings:
+                out.append({"rule": f.rule, "weight": f.weight, "text": f.text, "source": f.source,
+                            "basis": f.basis, "facts": list(f.facts), "counted": f.rule not in counted})
+                counted.add(f.rule)
+            return out
 
         return {
             "tool": "ipt-expert",
@@ -96,8 +103,8 @@ class Formulation:
                 {"area": c.area, "name": c.name, "rank": c.rank, "score": round(c.score, 3),
                  "certainty": round(c.certainty.factor, 3), "belief": round(c.certainty.belief, 3),
                  "disbelief": round(c.certainty.disbelief, 3),
-                 "evidence": [evidence(f) for f in c.evidence],
-                 "against": [evidence(f) for f in c.against]}
+                 "evidence": evidence(c.evidence),
+                 "against": evidence(c.against)}
                 for c in self.candidates
             ],
             "missing": [dict(item) for item in self.missing],

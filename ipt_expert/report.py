@@ -71,6 +71,24 @@ def _rules_label(directory: str) -> str:
     return directory
 
 
+def evidence_groups(entries: list) -> list:
+    """Evidence entries (the JSON contract's) grouped by rule, in order: a rule shows once, with every match.
+
+    Each group: rule, weight, source, basis, texts (one per match), facts, matches.
+    The score counts a rule once however many facts it matched; showing the
+    weight once keeps the report from reading as if the matches added up.
+    """
+    groups: dict = {}
+    for entry in entries:
+        group = groups.setdefault(entry["rule"], {"rule": entry["rule"], "weight": entry["weight"],
+                                                  "source": entry["source"], "basis": entry["basis"],
+                                                  "texts": [], "facts": [], "matches": 0})
+        group["texts"].append(entry["text"])
+        group["facts"] += [ref for ref in entry["facts"] if ref not in group["facts"]]
+        group["matches"] += 1
+    return list(groups.values())
+
+
 def report_context(formulation: Formulation) -> dict:
     data = formulation.to_dict()
     areas = {a.id: {"name": a.name, "also_called": a.also_called, "goals": a.goals,
@@ -85,6 +103,9 @@ def report_context(formulation: Formulation) -> dict:
                       if formulation.focus_has_evidence and not formulation.provisional else []),
         "stop_flags": [f for f in data["flags"] if f["severity"] == "stop"],
         "warn_flags": [f for f in data["flags"] if f["severity"] == "warn"],
+        "evidence_groups": {c["area"]: {"evidence": evidence_groups(c["evidence"]),
+                                        "against": evidence_groups(c["against"])}
+                            for c in data["candidates"]},
         "rules_dir": _rules_label(formulation.rules_dir),
         "rule_count": len({f.rule for f in formulation.findings}),
         "episode": formulation.case.data.get("episode", {}),
