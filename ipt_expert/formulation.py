@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .case import Case
 from .constants import AREAS, VERSION
-from .engine import Finding, reasoner_for
+from .engine import reasoner_for
 from .privacy import privacy_warnings
 from .rulebase import KnowledgeBase, Policy
 from .scoring import Certainty, combine

@@ -5,7 +5,6 @@ import re
 import shutil
 
 import pytest
-
 from conftest import VIGNETTES
 
 LONG_ID = "a-vignette-whose-identifier-is-as-long-as-the-schema-allows-it-to-be-0123456789a"   # 80 characters
