@@ -4,20 +4,20 @@ Each piece of evidence behind the key's focus (one per rule that fired for
 it) needs a few things said before a rationale covers it: the person it is
 about, the event, when it happened relative to onset, and what the rule
 looks for (guilt, an inhibited conflict, lifelong isolation...).  Each of
-those is recognised through the vocabulary in ``rules/synonyms.yaml``, kept
-as data beside the rules, so "spouse passed away 8 weeks before" covers "the
-death of the wife came 2 months before onset".  What the rule looks for is
+those is recognised through the vocabulary in ``data/synonyms.yaml`` (its
+``events.kind`` and ``persons.relationship`` tables, shared with the
+did-you-mean of enumerations, and its ``rationale`` section), kept as data,
+so "spouse passed away 8 weeks before" covers "the death of the wife came 2
+months before onset".  What the rule looks for is
 read from the rule's own conditions and the values the case gives them, so a
 new rule needs no code here, at most a line of vocabulary.
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-SYNONYMS_FILE = "synonyms.yaml"
 TIME_FIELDS = {"distance_months", "timing", "months_before_onset", "conflict_months_before_onset"}
 NOT_CLUES = {"kind", "person", "id", "ref", "alive", "abusive"} | TIME_FIELDS
 NUMBER_WORDS = ("a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
@@ -69,37 +69,38 @@ def _compiled(words: tuple) -> object:
     return re.compile("|".join(_word_pattern(str(w)) for w in words), re.IGNORECASE) if words else None
 
 
-@lru_cache(maxsize=8)
-def _load(path: str, stamp: float) -> Vocabulary:
+@lru_cache(maxsize=None)
+def load_vocabulary() -> Vocabulary:
+    """The rationale words of data/synonyms.yaml, with its event-kind and relationship words merged in."""
     from .errors import KnowledgeBaseError
+    from .resources import PACKAGE_DIR
+    from .vocabulary import RATIONALE_SECTION, synonyms
     from .yamlio import load_document
 
-    data = load_document(path, what="synonyms file in YAML", error=KnowledgeBaseError).data
-    if not isinstance(data, dict):
-        raise KnowledgeBaseError("expected a mapping of word lists", source=path)
+    path = str(PACKAGE_DIR / "data" / "synonyms.yaml")
+    section = load_document(path, what="vocabulary file", error=KnowledgeBaseError).data.get(RATIONALE_SECTION)
+    if not isinstance(section, dict):
+        raise KnowledgeBaseError(f"has no '{RATIONALE_SECTION}' section of word lists", source=path)
+    shared = synonyms()
 
-    def table(name):
-        section = data.get(name) or {}
-        if not isinstance(section, dict) or not all(isinstance(v, list) for v in section.values()):
-            raise KnowledgeBaseError(f"'{name}' must map each value to a list of words", source=path, field=name)
-        return {str(k).lower(): tuple(str(w) for w in v) for k, v in section.items()}
+    def table(name, also: str | None = None):
+        part = section.get(name) or {}
+        if not isinstance(part, dict) or not all(isinstance(v, list) for v in part.values()):
+            raise KnowledgeBaseError(f"'{RATIONALE_SECTION}.{name}' must map each value to a list of words",
+                                     source=path, field=f"{RATIONALE_SECTION}.{name}")
+        merged = {str(k).lower(): tuple(str(w) for w in v) for k, v in part.items()}
+        for key, words in (shared.get(also, {}) if also else {}).items():
+            merged[key] = tuple(words) + merged.get(key, ())
+        return merged
 
-    timing = data.get("timing") or []
+    timing = section.get("timing") or []
     if not isinstance(timing, list):
-        raise KnowledgeBaseError("'timing' must be a list of words", source=path, field="timing")
-    return Vocabulary(relationship=table("relationship"), role=table("role"), event_kind=table("event_kind"),
-                      timing=tuple(str(w) for w in timing), clue=table("clue"),
-                      clue_names={str(k).lower(): str(v) for k, v in (data.get("clue_names") or {}).items()})
-
-
-def load_vocabulary(rules_dir: str | None = None) -> Vocabulary:
-    """The synonyms beside the rules in use, else the shipped ones."""
-    from .resources import shipped_rules_dir
-
-    path = os.path.join(rules_dir, SYNONYMS_FILE) if rules_dir else ""
-    if not path or not os.path.isfile(path):
-        path = str(shipped_rules_dir() / SYNONYMS_FILE)
-    return _load(path, os.path.getmtime(path))
+        raise KnowledgeBaseError(f"'{RATIONALE_SECTION}.timing' must be a list of words", source=path,
+                                 field=f"{RATIONALE_SECTION}.timing")
+    return Vocabulary(relationship=table("relationship", "persons.relationship"), role=table("role"),
+                      event_kind=table("event_kind", "events.kind"), timing=tuple(str(w) for w in timing),
+                      clue=table("clue"),
+                      clue_names={str(k).lower(): str(v) for k, v in (section.get("clue_names") or {}).items()})
 
 
 def _human(value) -> str:
@@ -143,7 +144,7 @@ def evidence_pieces(formulation, areas) -> list:
     from .facts import event_labels
     from .rulebase import Pattern, load_knowledge_base
 
-    vocab = load_vocabulary(formulation.rules_dir)
+    vocab = load_vocabulary()
     rules = {r.id: r for r in load_knowledge_base(formulation.rules_dir).rules}
     data = formulation.case.data
     persons = {p["id"]: p for p in data.get("persons", [])}
@@ -272,7 +273,7 @@ def rationale_feedback(text: str, formulation, key) -> tuple:
     timing = formulation.__dict__["_rationale_pieces"].get("timing")
     if timing is None:
         timing = formulation.__dict__["_rationale_pieces"]["timing"] = compile_words(
-            load_vocabulary(formulation.rules_dir).timing)
+            load_vocabulary().timing)
     if not timing.search(text):
         sentences.append("Your rationale does not place the problem in time relative to onset; IPT links the "
                          "focus to the onset or maintenance of the episode.")

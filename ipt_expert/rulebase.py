@@ -43,8 +43,6 @@ from .vocabulary import FactType, fact_types
 from .yamlio import Document, load_document
 
 POLICY_FILE = "policy.yaml"
-# Words for coded values (rationale reading, did-you-mean): data beside the rules, not a rule file.
-SYNONYMS_FILE = "synonyms.yaml"
 MAX_RULE_FILES = 40        # with at most 300 rules each (rules.schema.json)
 NUMBER_OPS = {"at_most": "le", "at_least": "ge", "less_than": "lt", "more_than": "gt"}
 OPERATORS = ("is", "one_of", "not", "known", *NUMBER_OPS)
@@ -158,7 +156,7 @@ class KnowledgeBase:
 # ---------------------------------------------------------------- loading
 
 def rule_files(directory: Path) -> list:
-    return sorted(p for p in directory.glob("*.yaml") if p.name not in (POLICY_FILE, SYNONYMS_FILE))
+    return sorted(p for p in directory.glob("*.yaml") if p.name != POLICY_FILE)
 
 
 def load_knowledge_base(directory: str | os.PathLike) -> KnowledgeBase:

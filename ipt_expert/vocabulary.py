@@ -129,6 +129,10 @@ def field_default(fact_type: str, field_name: str):
     return node["properties"].get(field_name, {}).get("default", "unknown")
 
 
+# The section of data/synonyms.yaml that reads rationales (rationale.py), not enumeration values.
+RATIONALE_SECTION = "rationale"
+
+
 @lru_cache(maxsize=None)
 def synonyms() -> dict:
     """Everyday words for enumeration values: field -> value -> words (``data/synonyms.yaml``).
@@ -143,7 +147,8 @@ def synonyms() -> dict:
 
     path = PACKAGE_DIR / "data" / "synonyms.yaml"
     data = load_document(str(path), what="vocabulary file", error=KnowledgeBaseError).data
-    return {name: {value: tuple(words) for value, words in values.items()} for name, values in data.items()}
+    return {name: {value: tuple(words) for value, words in values.items()} for name, values in data.items()
+            if name != RATIONALE_SECTION}
 
 
 def synonyms_for(path, values) -> dict:
