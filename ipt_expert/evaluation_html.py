@@ -14,6 +14,10 @@ from markupsafe import Markup
 from . import pictures
 from .constants import AREAS
 
+# Column heads of the confusion table: a 375-px screen holds five columns of these, not of the full names.
+SHORT_NAMES = {"grief": "Grief", "role_dispute": "Dispute", "role_transition": "Transition",
+               "interpersonal_deficits": "Deficits"}
+
 
 def area_name(area: str) -> str:
     return area.replace("_", " ").capitalize() if area else ""
@@ -70,6 +74,7 @@ def evaluation_context(evaluation) -> dict:
                    "support": int(per_area[a]["support"])} for i, (a, n) in enumerate(zip(AREAS, names, strict=True))],
         "matrix": [{"name": names[i], "cells": matrix[i]} for i in range(len(AREAS))],
         "area_names": names,
+        "short_names": [SHORT_NAMES[a] for a in AREAS],
         "heat_map": Markup(heat),
         "per_area_chart": Markup(bars),
         "never_fired": evaluation.never_fired,
