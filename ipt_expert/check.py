@@ -150,6 +150,43 @@ def _rationale_feedback(text: str, formulation: Formulation, key) -> tuple:
     return rationale_feedback(text, formulation, key)
 
 
+def _citations(text: str) -> list:
+    """'A (x; y); B' -> ['A (x; y)', 'B']: split on semicolons outside brackets and quotes."""
+    parts, current, depth, quoted = [], "", 0, False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif char in "([" and not quoted:
+            depth += 1
+        elif char in ")]" and not quoted:
+            depth = max(0, depth - 1)
+        if char == ";" and depth == 0 and not quoted:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [p.strip() for p in [*parts, current] if p.strip()]
+
+
+def _said_by(short: str, full: str) -> bool:
+    """Does ``full`` cite ``short`` and more? 'Guide 2018' in 'Guide 2018 (IPSRT)' or 'Guide 2018, chapter 3';
+    'Casebook 2012 ch. 5' in 'Luty, Casebook 2012 ch. 5' (not 'Casebook 2012 ch. 1' in '... ch. 12')."""
+    if short == full:
+        return False
+    return (full.startswith(short) and not full[len(short)].isalnum() and full[len(short)] != ".") or \
+        full.endswith(", " + short)
+
+
+def reading_list(sources) -> list:
+    """What to read, each source once: the key's, the traps' and the evidence's citations, in that order.
+
+    A citation that a fuller one already says (the bare 'Casebook 2012 ch. 5'
+    beside 'Luty, Casebook 2012 ch. 5') is left out.
+    """
+    cited = list(dict.fromkeys(c for text in sources if text for c in _citations(text)))
+    return [c for c in cited if not any(_said_by(c, other) for other in cited)]
+
+
 def check_answer(case: Case, formulation: Formulation, answer: list, rationale: str = "") -> CheckResult:
     """Compare a trainee's answer (one or two areas) with the vignette's key."""
     if not case.is_vignette:
@@ -176,17 +213,15 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
                 missed.append({"area": key.primary, "rule": f.rule, "text": f.text, "source": f.source})
     traps = [{"id": t, **policy.traps[t]} for t in _traps(answer, case, formulation) if t in policy.traps]
     feedback, coverage = _rationale_feedback(rationale, formulation, key)
-    read = []
-    for text in [key.source, *(t["read"] for t in traps),
-                 *(f.source for f in formulation.candidate(key.primary).evidence)]:
-        read += [part.strip() for part in (text or "").split(";") if part.strip()]
+    read = reading_list([key.source, *(t["read"] for t in traps),
+                         *(f.source for f in formulation.candidate(key.primary).evidence)])
     return CheckResult(
         vignette=case.id, school=school, answer=answer, key_primary=key.primary, key_focus=list(key.focus),
         credit=credit,
         agreement=agreement, verdict=verdict, your_choice=your_choice, missed_evidence=missed,
         traps=traps, safety=[{"id": f["id"], "severity": f["severity"], "text": f["text"]} for f in formulation.flags],
         rationale_feedback=feedback, rationale_coverage=coverage,
-        read=list(dict.fromkeys(read)), key_rationale=key.rationale)
+        read=read, key_rationale=key.rationale)
 
 
 def render_check_text(result: CheckResult) -> str:

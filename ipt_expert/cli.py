@@ -98,6 +98,11 @@ def formulate(case_file, fmt, output, force, rules_dir, templates_dir, school):
     write_output(render(formulation, fmt, templates_dir), output, fmt=fmt, force=force)
 
 
+def _count(number: int, noun: str) -> str:
+    """'1 rule', '2 rules', '0 files'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _rules_dir(rules_dir):
     from .resources import shipped_rules_dir
     return rules_dir or str(shipped_rules_dir())
@@ -140,8 +145,8 @@ def rules_lint(directory):
 
     report = lint(_rules_dir(directory))
     echo("\n".join([str(problem) for problem in report.problems]
-                   + [f"{report.rules} rules in {report.files} files: {report.errors} errors, "
-                      f"{report.warnings} warnings"]))
+                   + [f"{_count(report.rules, 'rule')} in {_count(report.files, 'file')}: "
+                      f"{_count(report.errors, 'error')}, {_count(report.warnings, 'warning')}"]))
     if report.errors:
         sys.exit(failed)
 
@@ -163,11 +168,12 @@ def rules_list(rules_dir, area, kind):
 
     rows = rule_rows(load_knowledge_base(_rules_dir(rules_dir)), area, kind)
     width = max((len(r["id"]) for r in rows), default=2)
+    what = max((len(r["what"]) for r in rows), default=2)   # from the rows: a long flag id must not push titles
     lines = []
     for row in rows:
         school = f" [{row['school']} school]" if row["school"] else ""
-        lines.append(f"{row['id']:<{width}}  {row['what']:<32}  {row['title']}{school}")
-    echo("\n".join(lines + [f"{len(rows)} rules"]))
+        lines.append(f"{row['id']:<{width}}  {row['what']:<{what}}  {row['title']}{school}")
+    echo("\n".join(lines + [_count(len(rows), "rule")]))
 
 
 @rules.command("show")

@@ -30,7 +30,8 @@ _NAME = re.compile(r"\b(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z]+|(?:named|cal
 # Words a role label usually contains; a label with none of them may be a name.
 _ROLE_WORDS = _ROLES + (
     "child", "children", "parent", "sibling", "spouse", "baby", "infant", "relative", "family", "in-law", "grand",
-    "colleague", "workmate", "staff", "peer", "classmate", "teammate", "team", "club", "group", "member", "couple",
+    "colleague", "workmate", "coworker", "co-worker", "staff", "peer", "classmate", "teammate", "team", "club",
+    "group", "member", "couple",
     "neighbour", "neighbor", "acquaintance", "sponsor", "supervisor", "employer", "employee", "coach", "doctor",
     "therapist", "carer", "caregiver", "landlord", "flatmate", "roommate", "housemate", "student", "pupil",
     "priest", "imam", "rabbi", "pastor", "mentor", "client", "patient", "people", "step", "godparent")

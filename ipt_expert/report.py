@@ -107,6 +107,7 @@ def report_context(formulation: Formulation) -> dict:
                                         "against": evidence_groups(c["against"])}
                             for c in data["candidates"]},
         "rules_dir": _rules_label(formulation.rules_dir),
+        "rules_are_shipped": _rules_label(formulation.rules_dir) != formulation.rules_dir,
         "rule_count": len({f.rule for f in formulation.findings}),
         "episode": formulation.case.data.get("episode", {}),
         "close_call": (formulation.candidates[1].score > 0 and formulation.candidates[0].score

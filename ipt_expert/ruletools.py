@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from .case import AREAS
-from .errors import KnowledgeBaseError, did_you_mean
+from .errors import KnowledgeBaseError, UsageError, did_you_mean
 from .rulebase import MAX_RULE_FILES, POLICY_FILE, KnowledgeBase, RuleSpec, _load_policy, load_rule_file, rule_files
 
 
@@ -156,8 +156,9 @@ def find_rule(kb: KnowledgeBase, rule_id: str) -> RuleSpec:
     for spec in kb.rules:
         if spec.id == rule_id:
             return spec
-    raise KnowledgeBaseError(f"no rule '{rule_id}'{did_you_mean(rule_id, [s.id for s in kb.rules])}; "
-                             "`ipt-expert rules list` shows them all", source=kb.directory)
+    # The rule files are fine; the id on the command line is not (exit status 2, not 4).
+    raise UsageError(f"no rule '{rule_id}'{did_you_mean(rule_id, [s.id for s in kb.rules])}; "
+                     "`ipt-expert rules list` shows them all", source=kb.directory)
 
 
 def rule_card(spec: RuleSpec) -> str:

@@ -169,7 +169,7 @@ def _message(error: jsonschema.ValidationError, validator: Draft202012Validator,
     if kind in ("maxItems", "maxLength"):
         return path, f"is too long (at most {error.validator_value} {'items' if kind == 'maxItems' else 'characters'})"
     if kind == "minItems":
-        return path, f"needs at least {error.validator_value} item(s)"
+        return path, f"needs at least {error.validator_value} item{'' if error.validator_value == 1 else 's'}"
     if kind == "uniqueItems":
         return path, "lists the same value twice"
     return path, error.message
