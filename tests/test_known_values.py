@@ -161,3 +161,50 @@ def test_precision_undefined_when_an_area_is_never_chosen():
     assert table.loc["role_dispute", "recall"] == 0.0
     assert pd.isna(table.loc["interpersonal_deficits", "recall"])  # no key names it
     assert table.loc["grief", "precision"] == pytest.approx(0.667)
+
+
+def test_a_rule_counts_at_its_strongest_match_whatever_the_order(kb):
+    for weights in ((0.6, 0.4), (0.4, 0.6)):
+        findings = [_evidence("t1", "role_transition", w, facts=(f"events[{i}]",)) for i, w in enumerate(weights)]
+        assert rank(findings, kb.policy)[0].certainty.belief == pytest.approx(0.6)
+
+
+# -- flags and missing information (mutation testing found these unpinned) ----
+
+def _flag(rule, flag, severity, facts):
+    return Finding(rule=rule, kind="flag", text=f"text of {flag}", source="s", basis="practice", facts=facts,
+                   severity=severity, flag=flag)
+
+
+def _question(rule, field_path):
+    return Finding(rule=rule, kind="missing", text=f"ask {field_path}", source="s", basis="practice", facts=(),
+                   field=field_path)
+
+
+def test_flags_merge_by_id_and_stops_come_first():
+    from ipt_expert.formulation import _flags
+
+    findings = [_flag("r_warn", "abc_concern", "warn", ("persons[a]",)),
+                _flag("r_stop", "abc_concern", "stop", ("events[b]",)),
+                _flag("r_other", "aaa_concern", "warn", ("persons[c]",)),
+                _evidence("not_a_flag", "grief", 0.5)]
+    flags = _flags(findings)
+    assert [f["id"] for f in flags] == ["abc_concern", "aaa_concern"]        # a stop before a warning
+    merged = flags[0]
+    assert merged["severity"] == "stop"                                         # any stopping rule stops
+    assert merged["rules"] == ["r_stop", "r_warn"]
+    assert merged["facts"] == ["events[b]", "persons[a]"]
+    assert flags[1]["severity"] == "warn" and flags[1]["rules"] == ["r_other"]
+
+
+def test_missing_information_asks_each_field_once_safety_first():
+    from ipt_expert.formulation import _missing
+
+    findings = [_question("r1", "persons[x].closeness"), _question("r2", "safety.mania"),
+                _question("r3", "persons[x].closeness"), _question("r4", "episode.onset_months_ago"),
+                _flag("r5", "f", "warn", ())]
+    assert _missing(findings) == [
+        {"field": "safety.mania", "question": "ask safety.mania", "rule": "r2"},
+        {"field": "episode.onset_months_ago", "question": "ask episode.onset_months_ago", "rule": "r4"},
+        {"field": "persons[x].closeness", "question": "ask persons[x].closeness", "rule": "r1"},
+    ]
