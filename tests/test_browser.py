@@ -13,6 +13,7 @@ reason; .ci/run installs Debian's chromium so that CI runs them.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import shutil
 from pathlib import Path
@@ -213,13 +214,20 @@ def test_safety_comes_first_and_keeps_its_colours_in_print(run_cli, open_page, t
                      "first": "safety"}
 
 
-def test_a_one_area_case_prints_on_two_a4_pages(run_cli, open_page, tmp_path):
+# One-area cases with the most to print: notes, a warn flag, a stop flag with four questions, two disputes.
+@pytest.mark.parametrize("name", ["grief-01-widower-early", "grief-02-stillbirth",
+                                  "safety-12-incomplete-screen-brother-death",
+                                  "dispute-07-husband-and-business-partner"])
+def test_a_one_area_case_prints_on_two_a4_pages(run_cli, open_page, tmp_path, name):
     pypdf = pytest.importorskip("pypdf", reason="pypdf is not installed (pip install '.[test]')")
-    page = open_page(write_report(run_cli, tmp_path, "one-area", REPORTS["one-area"]()), DESKTOP)
-    pdf = tmp_path / "one-area.pdf"
+    data = vignette(name)
+    page = open_page(write_report(run_cli, tmp_path, name, data), DESKTOP)
+    assert len(json.loads(page.page.evaluate("JSON.stringify([...document.querySelectorAll('#focus strong')]"
+                                             ".map(e => e.textContent))"))) == 1
+    pdf = tmp_path / f"{name}.pdf"
     page.page.pdf(path=str(pdf), format="A4", print_background=True, prefer_css_page_size=True)
     pages = len(pypdf.PdfReader(str(pdf)).pages)
-    print(f"one-area case (grief-01-widower-early) prints on {pages} A4 pages")
+    print(f"{name} prints on {pages} A4 pages")
     assert pages <= 2
 
 
