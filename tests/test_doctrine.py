@@ -319,3 +319,13 @@ def test_sources_shown_to_clinicians_are_literature_only(kb):
         assert not any(word in source.lower() for word in forbidden), (owner, source)
     for spec in kb.rules:
         assert not any(word in spec.says.lower() for word in ("domain guide", "seed file")), spec.id
+
+
+def test_a_bare_case_is_an_incomplete_inventory_not_deficits(kb, make_case):
+    """Issue 7.9: no persons, no events: say the inventory is incomplete and ask for it."""
+    result = result_of(kb, make_case)
+    assert result.focus == []
+    assert score(result, "interpersonal_deficits") == 0
+    assert [q["rule"] for q in result.deciding_questions] == ["missing_inventory"]
+    text = " ".join(render(result, "text").split())
+    assert "no focus can be suggested yet" in text and "The inventory is empty" in text
