@@ -11,12 +11,16 @@ from .constants import VERSION
 __version__ = VERSION
 
 
-def formulate_file(path: str, rules_dir: str | None = None, grief_school: str = "strict"):
-    """Load a case or vignette file and formulate it with a rule base (the shipped one by default)."""
+def formulate_file(path: str, rules_dir: str | None = None, grief_school: str = "strict",
+                   allow_missing_safety_rules: bool = False):
+    """Load a case or vignette file and formulate it with a rule base (the shipped one by default).
+
+    A rule base that lacks or weakens a shipped safety rule is refused unless
+    ``allow_missing_safety_rules``; the formulation then lists those rules.
+    """
     from .case import load_case
     from .formulation import formulate
-    from .resources import shipped_rules_dir
-    from .rulebase import load_knowledge_base
+    from .safetyrules import load_for_formulating
 
-    kb = load_knowledge_base(rules_dir or shipped_rules_dir())
+    kb = load_for_formulating(rules_dir, allow_missing_safety_rules)
     return formulate(load_case(path), kb, grief_school)

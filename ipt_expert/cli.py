@@ -9,7 +9,14 @@ import sys
 
 import click
 
-from .cli_options import INPUT_DIR, INPUT_PATH, output_options, rules_option, school_option
+from .cli_options import (
+    INPUT_DIR,
+    INPUT_PATH,
+    allow_missing_safety_option,
+    output_options,
+    rules_option,
+    school_option,
+)
 from .constants import AREAS, CHECK_FORMATS, EVALUATION_FORMATS, REPORT_FORMATS, RULE_KINDS, VERSION
 from .errors import (
     EXIT_INPUT,
@@ -73,8 +80,9 @@ def _complete_areas(ctx, param, incomplete):
 @rules_option
 @click.option("--templates", "templates_dir", metavar="DIR", type=INPUT_DIR,
               help="Directory of report templates searched before the shipped ones.")
+@allow_missing_safety_option
 @school_option
-def formulate(case_file, fmt, output, force, rules_dir, templates_dir, school):
+def formulate(case_file, fmt, output, force, rules_dir, templates_dir, allow_missing_safety, school):
     """Rank the four problem areas for CASE and explain why.
 
     CASE is a case or vignette file in YAML or JSON ('-' reads standard
@@ -94,7 +102,8 @@ def formulate(case_file, fmt, output, force, rules_dir, templates_dir, school):
 
     # before any work: nothing is lost if the path or the format is refused
     fmt = prepare_output(output, fmt, REPORT_FORMATS, force=force, command="formulate")
-    formulation = formulate_file(case_file, rules_dir=rules_dir, grief_school=school)
+    formulation = formulate_file(case_file, rules_dir=rules_dir, grief_school=school,
+                                 allow_missing_safety_rules=allow_missing_safety)
     write_output(render(formulation, fmt, templates_dir), output, fmt=fmt, force=force)
 
 
@@ -126,14 +135,20 @@ def rules():
 
 @rules.command("lint")
 @click.argument("directory", metavar="[DIR]", required=False, type=INPUT_DIR)
-def rules_lint(directory):
-    """Check every rule file in DIR and report every problem found.
+@click.option("--allow-missing-safety-rules", "allow_missing_safety", is_flag=True,
+              help="Report shipped safety rules the pack removes or weakens as warnings, not errors.")
+@click.option("--list-checks", is_flag=True, help="List the checks (as `ipt-expert rules checks`) and exit.")
+def rules_lint(directory, allow_missing_safety, list_checks):
+    """Check every rule file in DIR and report every problem found, in one run.
 
-    Checks the schema, unique ids, unknown fields or values (with a
-    did-you-mean), that every area has evidence for and against, a source on
-    every rule, that rationale sentences render with the fields they use, and
-    that each rule fires on its example and not on its near miss. Exits with
-    status 4 when there is an error. DIR defaults to the shipped rules.
+    Each problem gives the file, the line, the field, the rule and the check
+    that found it (`ipt-expert rules checks` lists them): the schema, unknown
+    fields or values (with a did-you-mean), sentences, unique ids, join
+    budgets, that every area has evidence for and against, that the shipped
+    safety rules are all there, and that each rule fires on its example and
+    not on its near miss. A broken rule or file does not hide the problems of
+    the others. Exits with status 4 when there is an error. DIR defaults to
+    the shipped rules.
 
     \b
     Example:
@@ -141,14 +156,42 @@ def rules_lint(directory):
     """
     from .errors import EXIT_KNOWLEDGE_BASE as failed
     from .output import echo
-    from .ruletools import lint
+    from .rulechecks import lint
 
-    report = lint(_rules_dir(directory))
-    echo("\n".join([str(problem) for problem in report.problems]
-                   + [f"{_count(report.rules, 'rule')} in {_count(report.files, 'file')}: "
-                      f"{_count(report.errors, 'error')}, {_count(report.warnings, 'warning')}"]))
+    if list_checks:
+        _echo_checks()
+        return
+    report = lint(_rules_dir(directory), allow_missing_safety_rules=allow_missing_safety)
+    summary = (f"{_count(report.rules, 'rule')} in {_count(report.files, 'file')}: "
+               f"{_count(report.errors, 'error')}, {_count(report.warnings, 'warning')}")
+    if report.skipped:
+        summary += f" (not run, as a file could not be read: {', '.join(report.skipped)})"
+    echo("\n".join([str(problem) for problem in report.problems] + [summary]))
     if report.errors:
         sys.exit(failed)
+
+
+@rules.command("checks")
+def rules_checks():
+    """List the checks `rules lint` makes: id, severity and what each checks.
+
+    Checks marked 'load' also run whenever a rule base loads (formulate,
+    check, evaluate), which then stop at the first problem.
+
+    \b
+    Example:
+      ipt-expert rules checks
+    """
+    _echo_checks()
+
+
+def _echo_checks():
+    from .output import echo
+    from .rulechecks import CHECKS
+
+    width = max(len(check.id) for check in CHECKS)
+    echo("\n".join(f"{check.id:<{width}}  {check.severity:<7}  {check.stage:<4}  {check.description}"
+                   for check in CHECKS))
 
 
 @rules.command("list")
@@ -205,8 +248,10 @@ def rules_show(rule_id, rules_dir):
               help="Where --answers looks up vignettes named by id (default: the shipped library).")
 @output_options(CHECK_FORMATS, what="feedback")
 @rules_option
+@allow_missing_safety_option
 @school_option
-def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, output, force, rules_dir, school):
+def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, output, force, rules_dir, allow_missing_safety,
+          school):
     """Check your formulation of a VIGNETTE against its answer key.
 
     Says whether you agree with the key (full, partial or none: an
@@ -230,7 +275,7 @@ def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, output, 
     from .check import parse_areas
     from .errors import CaseError
     from .output import prepare_output, write_output
-    from .rulebase import load_knowledge_base
+    from .safetyrules import load_for_formulating
 
     if answer_sheet and (vignette or answer):
         raise click.UsageError("give either VIGNETTE with --answer, or --answers CSV, not both")
@@ -244,8 +289,8 @@ def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, output, 
             rows = [AnswerRow(vignette, parse_areas(answer), rationale)]
         except CaseError as exc:
             raise click.BadParameter(exc.message, param_hint="'-a' / '--answer'") from exc
-    result = check_sheet(rows, load_knowledge_base(_rules_dir(rules_dir)), school, sheet=answer_sheet,
-                         vignette_dir=vignette_dir)
+    kb = load_for_formulating(_rules_dir(rules_dir), allow_missing_safety)
+    result = check_sheet(rows, kb, school, sheet=answer_sheet, vignette_dir=vignette_dir)
     write_output(render_sheet(result, fmt), output, fmt=fmt, force=force)
 
 
@@ -255,8 +300,9 @@ def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, output, 
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: the number of cores, at most 8).")
 @rules_option
+@allow_missing_safety_option
 @school_option
-def evaluate(directory, fmt, output, force, jobs, rules_dir, school):
+def evaluate(directory, fmt, output, force, jobs, rules_dir, allow_missing_safety, school):
     """Run the engine over every vignette in DIR and measure it against the keys.
 
     Reports top-1 and top-2 agreement, per-area precision and recall, a
@@ -276,7 +322,8 @@ def evaluate(directory, fmt, output, force, jobs, rules_dir, school):
 
     fmt = prepare_output(output, fmt, EVALUATION_FORMATS, force=force, command="evaluate")
     result = evaluate_directory(directory or str(shipped_vignettes_dir()), _rules_dir(rules_dir), school,
-                                jobs or default_jobs(), with_reports=fmt == "html")
+                                jobs or default_jobs(), with_reports=fmt == "html",
+                                allow_missing_safety_rules=allow_missing_safety)
     write_output(render_evaluation(result, fmt), output, fmt=fmt, force=force)
 
 

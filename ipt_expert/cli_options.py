@@ -30,6 +30,13 @@ def rules_option(function):
                         help="Rule directory to use instead of the shipped rule base.")(function)
 
 
+def allow_missing_safety_option(function):
+    """--allow-missing-safety-rules: use a --rules pack that lacks or weakens shipped safety rules."""
+    return click.option("--allow-missing-safety-rules", "allow_missing_safety", is_flag=True,
+                        help="Use a --rules pack that removes or weakens shipped safety rules (refused "
+                             "otherwise); every report then lists them first.")(function)
+
+
 def output_options(formats, *, what: str = "report"):
     """-f/--format (one of ``formats``; default from -o's suffix, else the first), -o/--output FILE, --force."""
     suffixes = {"text": ".txt", "markdown": ".md", "html": ".html", "json": ".json", "csv": ".csv"}

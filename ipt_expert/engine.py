@@ -211,13 +211,24 @@ class Reasoner:
         engine.fired = []
         return engine
 
-    def findings(self, case: Case, grief_school: str = "strict") -> list:
-        """Every rule firing on the case, in a canonical order."""
+    def _run(self, case: Case, grief_school: str) -> list:
+        """(rule id, matched facts) for every activation on the case."""
+        facts = case_facts(case, grief_school)
+        self._check_join_budget(facts)
         engine = self._fresh_engine()
-        declared = [FACT_CLASSES[f.type](**dict(f.fields)) for f in case_facts(case, grief_school)]
+        declared = [FACT_CLASSES[f.type](**dict(f.fields)) for f in facts]
         engine.declare(*declared)
         fire_agenda(engine)
         fired, engine.fired = engine.fired, []
+        return fired
+
+    def rules_fired(self, case: Case, grief_school: str = "strict") -> set:
+        """The ids of the rules that fire on the case, without rendering their sentences."""
+        return {rule_id for rule_id, _ in self._run(case, grief_school)}
+
+    def findings(self, case: Case, grief_school: str = "strict") -> list:
+        """Every rule firing on the case, in a canonical order."""
+        fired = self._run(case, grief_school)
         results = sorted((self._finding(self.specs[rule_id], context) for rule_id, context in fired),
                          key=lambda f: (f.rule, f.facts, f.text))
         # A rule that matches the same facts twice (a symmetric join: the spouse
@@ -226,6 +237,19 @@ class Reasoner:
         for finding in results:
             unique.setdefault((finding.rule, finding.facts), finding)
         return list(unique.values())
+
+    def _check_join_budget(self, facts) -> None:
+        """Refuse, before any work, a case on which the rules' joins would make too many partial matches."""
+        from .errors import KnowledgeBaseError
+        from .joins import CASE_BUDGET, over_budget
+
+        estimates = over_budget(self.kb.rules, facts)
+        if estimates:
+            largest = ", ".join(f"'{rule}' {count:,}" for count, rule in estimates[:3] if count)
+            raise KnowledgeBaseError(
+                f"on this case the rules would combine up to {sum(c for c, _ in estimates):,} partial matches of "
+                f"facts, more than the budget of {CASE_BUDGET:,} (largest: {largest}); join the facts on an id "
+                "in those rules, or use fewer rules that match many persons or events", source=self.kb.directory)
 
     @staticmethod
     def _finding(spec: RuleSpec, context: dict) -> Finding:

@@ -61,9 +61,40 @@ class CaseError(IptExpertError):
 
 
 class KnowledgeBaseError(IptExpertError):
-    """A rule file, the policy file or a template is not valid."""
+    """A rule file, the policy file or a template is not valid.
+
+    ``rule`` is the id of the rule at fault (a field, so that `rules lint` can
+    group and count by rule without reading the message); it is shown as
+    "rule 'id': " before the message unless the message already says it.
+    ``check`` is the id of the lint check that found the problem (see
+    ``ipt_expert.rulechecks``).
+    """
 
     exit_code = EXIT_KNOWLEDGE_BASE
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
+                 field: str | None = None, rule: str | None = None, check: str | None = None,
+                 rule_in_message: bool = False):
+        super().__init__(message, source=source, line=line, field=field)
+        self.rule = rule
+        self.check = check
+        self.rule_in_message = rule_in_message
+
+    def __reduce__(self):
+        return (_rebuild_kb, (type(self), self.message, self.source, self.line, self.field, self.rule,
+                              self.check, self.rule_in_message))
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.rule and not self.rule_in_message:
+            text = f"rule '{self.rule}': {text}"
+        where = self.location()
+        return f"{where}: {text}" if where else text
+
+
+def _rebuild_kb(cls, message, source, line, field, rule, check, rule_in_message):
+    return cls(message, source=source, line=line, field=field, rule=rule, check=check,
+               rule_in_message=rule_in_message)
 
 
 class UsageError(IptExpertError):

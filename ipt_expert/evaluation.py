@@ -119,14 +119,15 @@ def precision_recall(confusion):
 
 
 def evaluate_directory(directory: str, rules_dir: str, grief_school: str = "strict", jobs: int = 1, *,
-                       with_reports: bool = False) -> Evaluation:
+                       with_reports: bool = False, allow_missing_safety_rules: bool = False) -> Evaluation:
     """Formulate every vignette in ``directory`` and compare with its key (``with_reports``: and render
     each vignette's HTML report section, for the HTML evaluation page)."""
     import pandas as pd
 
-    from .rulebase import load_knowledge_base
+    from .safetyrules import load_for_formulating
 
-    kb = load_knowledge_base(rules_dir)       # fails early, in this process, on a broken rule base
+    # Fails early, in this process, on a broken rule base or one without the shipped safety rules.
+    kb = load_for_formulating(rules_dir, allow_missing_safety_rules)
     files = vignette_files(directory)
     tasks = [(path, grief_school, with_reports) for path in files]
     if jobs <= 1 or len(files) < 2:

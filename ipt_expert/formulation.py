@@ -21,6 +21,9 @@ DISCLAIMER = ("ipt-expert is a decision aid for clinicians trained in interperso
               "to be checked against the inventory and agreed with the patient.")
 STOP_TEXT = ("A safety concern comes first: address it before any IPT formulation. "
              "The ranking below is provisional.")
+MISSING_SAFETY_TEXT = ("This rule pack removes or weakens safety rules of the shipped rule base, so the absence "
+                       "of a safety flag here proves nothing: screen for safety yourself. The ranking is "
+                       "provisional.")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class Formulation:
     policy: Policy
     rules_dir: str
     findings: list = field(repr=False, default_factory=list)
+    # Shipped safety rules the rule pack lacks or weakens (SafetyGap), allowed by the user: shown first.
+    missing_safety_rules: tuple = ()
 
     @property
     def focus_has_evidence(self) -> bool:
@@ -68,7 +73,8 @@ class Formulation:
 
     @property
     def provisional(self) -> bool:
-        return any(flag["severity"] == "stop" for flag in self.flags)
+        # Without all the shipped safety rules, no stop flag proves nothing: the ranking stays provisional.
+        return bool(self.missing_safety_rules) or any(flag["severity"] == "stop" for flag in self.flags)
 
     def candidate(self, area: str) -> Candidate:
         return next(c for c in self.candidates if c.area == area)
@@ -95,6 +101,7 @@ class Formulation:
             "grief_school": self.grief_school,
             "provisional": self.provisional,
             # In the order of a clinical note: safety, focus, ranking with evidence, missing, notes.
+            "missing_safety_rules": [gap.to_dict() for gap in self.missing_safety_rules],
             "flags": [dict(flag) for flag in self.flags],
             "focus": list(self.focus),
             "focus_has_evidence": self.focus_has_evidence,
@@ -196,9 +203,11 @@ def _notes(findings: list) -> list:
 
 def formulate(case: Case, kb: KnowledgeBase, grief_school: str = "strict") -> Formulation:
     """Formulate one validated case with a loaded knowledge base."""
+    from .safetyrules import safety_gaps
+
     findings = reasoner_for(kb).findings(case, grief_school)
     candidates = rank(findings, kb.policy)
     return Formulation(case=case, grief_school=grief_school, candidates=candidates,
                        focus=choose_focus(candidates, kb.policy), flags=_flags(findings),
                        missing=_missing(findings), notes=_notes(findings), policy=kb.policy,
-                       rules_dir=kb.directory, findings=findings)
+                       rules_dir=kb.directory, findings=findings, missing_safety_rules=safety_gaps(kb))

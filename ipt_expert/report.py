@@ -14,7 +14,7 @@ import jinja2
 
 from .constants import REPORT_FORMATS
 from .errors import KnowledgeBaseError
-from .formulation import DISCLAIMER, STOP_TEXT, Formulation
+from .formulation import DISCLAIMER, MISSING_SAFETY_TEXT, STOP_TEXT, Formulation
 from .resources import shipped_rules_dir, shipped_templates_dir
 from .templating import TemplateTooSlow, make_environment, time_limit
 
@@ -98,6 +98,7 @@ def report_context(formulation: Formulation) -> dict:
         "report": data,
         "disclaimer": DISCLAIMER,
         "stop_text": STOP_TEXT,
+        "missing_safety_text": MISSING_SAFETY_TEXT,
         "areas": areas,
         "statement": (formulation_statement(formulation)
                       if formulation.focus_has_evidence and not formulation.provisional else []),

@@ -38,7 +38,7 @@ from jinja2 import nodes
 
 from .errors import KnowledgeBaseError, did_you_mean, field_path
 from .templating import make_environment
-from .validation import validate
+from .validation import every_problem, validate
 from .vocabulary import FactType, fact_types
 from .yamlio import Document, load_document
 
@@ -154,6 +154,82 @@ class KnowledgeBase:
 
 
 # ---------------------------------------------------------------- loading
+#
+# One loader serves both uses.  Formulating stops at the first problem (the
+# messages below); `rules lint` runs the same loader with collect=True, which
+# records every problem and goes on: a broken rule is skipped but still counted
+# as present (its kind, area and severity, when readable) so pack-wide checks
+# add no knock-on errors, and only a file that cannot be read at all is dropped.
+
+# The checks the loader makes, by id (listed with the lint-only checks in
+# ipt_expert.rulechecks; every problem it reports carries one of these ids).
+LOAD_CHECKS = (
+    ("rule-directory", "error", "the directory holds a policy.yaml and 1 to 40 rule files, and is not a "
+                                "directory of case files"),
+    ("policy", "error", "policy.yaml is valid: its schema, each of the four areas once"),
+    ("readable", "error", "each file reads as YAML data (UTF-8, at most 2 MB, no aliases, tags that build "
+                          "objects or duplicate keys) and is a rule file, not a case file"),
+    ("schema", "error", "every field of every rule is known and has a value of the right type "
+                        "(rules.schema.json), with a did-you-mean"),
+    ("kind-fields", "error", "a rule uses only the fields of its kind (no 'area' on a flag, no 'severity' on "
+                             "evidence)"),
+    ("conditions", "error", "conditions name known fact types, fields, values, tests and value sets (with a "
+                            "did-you-mean); variables are bound before they are used"),
+    ("sentence", "error", "sentences read only the fields of the facts the rule matches, with the allowed "
+                          "filters; no calls, loops or unknown names"),
+    ("join-budget", "error", "the facts a rule joins cannot make more partial matches than the budget, even on "
+                             "the largest case allowed"),
+    ("unique-ids", "error", "every rule id is used once across the files"),
+)
+
+
+class _Problems:
+    """Where the loader's problems go: raised at once, or collected for `rules lint`."""
+
+    def __init__(self, collect: bool):
+        self.collect = collect
+        self.found: list = []
+
+    def add(self, error: KnowledgeBaseError, check: str, cause: BaseException | None = None) -> None:
+        error.check = check
+        if cause is not None and error.__cause__ is None:
+            error.__cause__ = cause
+        if not self.collect:
+            raise error
+        self.found.append(error)
+
+
+@dataclass(frozen=True)
+class DeclaredRule:
+    """What a rule says it is, read even when the rule does not compile.
+
+    Pack-wide checks (every area has evidence for and against, the safety
+    rules are all there) count a broken rule by what it declares, so that its
+    own error is not followed by knock-on errors.
+    """
+
+    id: str | None
+    kind: str | None
+    area: str | None
+    direction: str | None
+    severity: str | None
+    raw_when: object
+    file: str
+    line: int | None
+
+
+@dataclass
+class RuleBaseReading:
+    """Everything the loader found in a rule directory (for `rules lint`)."""
+
+    directory: str
+    policy: Policy | None
+    rules: tuple                     # RuleSpec that compiled, sorted by id, ids unique
+    declared: tuple                  # DeclaredRule for every rule read, compiled or not
+    files: tuple
+    unreadable: tuple                # files dropped whole (nothing in them could be read)
+    problems: list
+
 
 def rule_files(directory: Path) -> list:
     return sorted(p for p in directory.glob("*.yaml") if p.name != POLICY_FILE)
@@ -172,29 +248,130 @@ def load_knowledge_base(directory: str | os.PathLike) -> KnowledgeBase:
 
 @lru_cache(maxsize=8)
 def _load_cached(resolved: str, stamp: tuple, shown: str) -> KnowledgeBase:
-    directory = Path(resolved)
-    files = rule_files(directory)
+    reading = read_rule_base(resolved, shown, collect=False)
+    return KnowledgeBase(directory=shown, rules=reading.rules, policy=reading.policy, files=reading.files)
+
+
+def read_rule_base(directory: str | os.PathLike, shown: str | None = None, *, collect: bool) -> RuleBaseReading:
+    """Read and check a rule directory: stop at the first problem, or (collect=True) record them all."""
+    path = Path(directory)
+    shown = str(directory) if shown is None else shown
+    if not path.is_dir():
+        raise KnowledgeBaseError("is not a directory of rule files", source=shown)
+    if not os.access(path, os.R_OK | os.X_OK):   # glob would quietly find nothing
+        raise KnowledgeBaseError("cannot be read: permission denied", source=shown)
+    problems = _Problems(collect)
+    files = rule_files(path)
+    shown_files = tuple(str(Path(shown) / f.name) for f in files)
+    policy_path = path / POLICY_FILE
+    empty = RuleBaseReading(shown, None, (), (), shown_files, shown_files, problems.found)
     if not files:
-        raise KnowledgeBaseError("has no rule files (*.yaml)", source=shown)
-    if len(files) > MAX_RULE_FILES:
-        raise KnowledgeBaseError(f"has {len(files)} rule files; a rule base has at most {MAX_RULE_FILES}",
-                                 source=shown)
-    policy_path = directory / POLICY_FILE
+        problems.add(KnowledgeBaseError("has no rule files (*.yaml)", source=shown), "rule-directory")
+        return empty
     if not policy_path.is_file():
-        raise KnowledgeBaseError(f"has no {POLICY_FILE} (areas and focus settings)", source=shown)
-    policy = _load_policy(str(Path(shown) / POLICY_FILE), policy_path)
+        case_file = _case_file_among(files)
+        if case_file is not None:
+            problems.add(KnowledgeBaseError(
+                f"looks like a directory of case files, not rules ({case_file.name} is a case or vignette: it "
+                f"has 'episode' and no 'rules'); give a rule directory, such as the shipped rules/, which "
+                f"holds {POLICY_FILE} and the rule files", source=shown), "rule-directory")
+            return empty
+    if len(files) > MAX_RULE_FILES:
+        problems.add(KnowledgeBaseError(f"has {len(files)} rule files; a rule base has at most {MAX_RULE_FILES}",
+                                        source=shown), "rule-directory")
+    policy = None
+    if not policy_path.is_file():
+        problems.add(KnowledgeBaseError(f"has no {POLICY_FILE} (areas and focus settings)", source=shown),
+                     "rule-directory")
+    else:
+        try:
+            policy = _load_policy(str(Path(shown) / POLICY_FILE), policy_path)
+        except KnowledgeBaseError as exc:
+            problems.add(exc, "policy")
+    # Without the policy its value sets are unknown: conditions that use one are then left unchecked.
+    value_sets = policy.value_sets if policy is not None else None
     rules: dict[str, RuleSpec] = {}
-    for rule_file in files:
-        shown_file = str(Path(shown) / rule_file.name)
-        for spec in load_rule_file(rule_file, shown_file, policy.value_sets):
-            if spec.id in rules:
-                first = rules[spec.id]
-                raise KnowledgeBaseError(f"rule id '{spec.id}' is used twice (also {first.file}:{first.line})",
-                                         source=spec.file, line=spec.line, field="id")
-            rules[spec.id] = spec
+    declared: list = []
+    seen: dict = {}            # rule id -> the DeclaredRule that used it first
+    unreadable: list = []
+    for rule_file, shown_file in zip(files, shown_files, strict=True):
+        document = _read_rule_file(rule_file, shown_file, problems)
+        if document is None:
+            unreadable.append(shown_file)
+            continue
+        schema_errors = _schema_errors(document, problems)
+        if schema_errors is None:
+            unreadable.append(shown_file)
+            continue
+        for index, raw in enumerate(document.data["rules"]):
+            compiler = _RuleCompiler(document, index, raw, value_sets, problems, schema_errors.get(index, ()))
+            this = compiler.declared()
+            declared.append(this)
+            spec = compiler.compile()
+            first = seen.setdefault(this.id, this) if this.id else this
+            if first is not this:
+                # Also when either rule is broken: the id clash is a problem of its own.
+                problems.add(KnowledgeBaseError(f"rule id '{this.id}' is used twice (also {first.file}:{first.line})",
+                                                source=this.file, line=this.line, field="id", rule=this.id,
+                                                rule_in_message=True), "unique-ids")
+                continue
+            if spec is not None:
+                rules[spec.id] = spec
     ordered = tuple(rules[k] for k in sorted(rules))
-    return KnowledgeBase(directory=shown, rules=ordered, policy=policy,
-                         files=tuple(str(Path(shown) / f.name) for f in files))
+    return RuleBaseReading(shown, policy, ordered, tuple(declared), shown_files, tuple(unreadable), problems.found)
+
+
+def _case_file_among(files: list, looked_at: int = 3):
+    """The first of a few files that is a case or vignette, if any (a directory of cases passed as rules)."""
+    for candidate in files[:looked_at]:
+        try:
+            document = load_document(str(candidate), what="file", error=KnowledgeBaseError)
+        except KnowledgeBaseError:
+            continue
+        if _is_case_data(document.data):
+            return candidate
+    return None
+
+
+def _is_case_data(data) -> bool:
+    return isinstance(data, dict) and "rules" not in data and "episode" in data
+
+
+def _read_rule_file(path: Path, shown: str, problems: _Problems):
+    try:
+        document = load_document(str(path), what="rule file", error=KnowledgeBaseError, shown=shown)
+    except KnowledgeBaseError as exc:
+        problems.add(exc, "readable")
+        return None
+    if _is_case_data(document.data):
+        problems.add(KnowledgeBaseError("is a case or vignette file (it has 'episode' and no 'rules'), not a rule "
+                                        "file; case files do not belong in a rule directory", source=shown),
+                     "readable")
+        return None
+    return document
+
+
+def _schema_errors(document: Document, problems: _Problems):
+    """Schema errors by rule index; None when the file cannot be read as a list of rules at all."""
+    if not problems.collect:
+        try:
+            validate(document, "rules", KnowledgeBaseError)
+        except KnowledgeBaseError as exc:
+            problems.add(exc, "schema")
+        return {}
+    by_rule: dict = {}
+    dropped = False
+    for path, message in every_problem(document, "rules"):
+        if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
+            by_rule.setdefault(path[1], []).append((path, message))
+            continue
+        problems.add(KnowledgeBaseError(message, source=document.source, line=document.line_of(path),
+                                        field=field_path(path) or None), "schema")
+        if path[:1] in ((), ("rules",)):
+            dropped = True      # no list of rules to go on with
+    if dropped or not isinstance(document.data, dict) or not isinstance(document.data.get("rules"), list):
+        return None
+    return by_rule
 
 
 def _load_policy(shown: str, path: Path) -> Policy:
@@ -213,48 +390,90 @@ def _load_policy(shown: str, path: Path) -> Policy:
                   traps=dict(data.get("traps", {})))
 
 
-def load_rule_file(path: Path, shown: str | None = None, value_sets: dict | None = None) -> list:
-    document = load_document(str(path), what="rule file", error=KnowledgeBaseError, shown=shown)
-    validate(document, "rules", KnowledgeBaseError)
-    return [_RuleCompiler(document, index, raw, value_sets or {}).compile()
-            for index, raw in enumerate(document.data["rules"])]
-
-
 # ---------------------------------------------------------- rule compiler
+
+class _Abandon(Exception):
+    """Stop checking a part of a rule without an error of its own (its value sets are unknown)."""
+
 
 class _RuleCompiler:
     """Checks one rule and turns its conditions into Patterns and Groups."""
 
-    def __init__(self, document: Document, index: int, raw: dict, value_sets: dict):
+    def __init__(self, document: Document, index: int, raw: dict, value_sets: dict | None,
+                 problems: _Problems | None = None, schema_errors=()):
         self.document = document
         self.value_sets = value_sets
         self.raw = raw
         self.base = ("rules", index)
-        self.rule_id = raw["id"]
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        self.rule_id = raw_id if isinstance(raw_id, str) and re.fullmatch(r"[a-z][a-z0-9_]{2,79}", raw_id) else None
+        self.problems = problems or _Problems(collect=False)
+        self.schema_errors = list(schema_errors)
         self.bindings: dict[str, str] = {}
         self.variables: dict[str, tuple] = {}
         self._auto = 0
 
     def fail(self, message: str, path: tuple, cause: Exception | None = None):
         full = self.base + tuple(path)
-        error = KnowledgeBaseError(f"rule '{self.rule_id}': {message}", source=self.document.source,
-                                   line=self.document.line_of(full), field=field_path(full))
+        error = KnowledgeBaseError(message, source=self.document.source, line=self.document.line_of(full),
+                                   field=field_path(full), rule=self.rule_id)
         if cause is not None:
             raise error from cause
         raise error
 
-    def compile(self) -> RuleSpec:
+    def _record(self, error: KnowledgeBaseError, check: str) -> None:
+        self.failed = True
+        self.problems.add(error, check)
+
+    def _schema_ok(self, *keys) -> bool:
+        """No schema error at or under any of these fields of the rule."""
+        return not any(len(path) > 2 and path[2] in keys for path, _ in self.schema_errors)
+
+    def declared(self) -> DeclaredRule:
+        raw = self.raw if isinstance(self.raw, dict) else {}
+
+        def word(key, default=None):
+            value = raw.get(key, default)
+            return value if isinstance(value, str) else None
+        return DeclaredRule(id=self.rule_id, kind=word("kind", "evidence"), area=word("area"),
+                            direction=word("direction", "for"), severity=word("severity"),
+                            raw_when=raw.get("when"), file=self.document.source,
+                            line=self.document.line_of(self.base + ("id",)))
+
+    def compile(self) -> RuleSpec | None:
+        """The checked rule, or None when it has a problem (recorded, or raised when not collecting)."""
+        self.failed = False
+        for path, message in self.schema_errors:
+            self._record(KnowledgeBaseError(message, source=self.document.source, line=self.document.line_of(path),
+                                            field=field_path(path), rule=self.rule_id), "schema")
         raw = self.raw
+        if not isinstance(raw, dict):
+            return None
         kind = raw.get("kind", "evidence")
-        if not re.fullmatch(r"[a-z][a-z0-9_]{2,79}", self.rule_id):
-            self.fail("the id may hold lower-case letters, digits and '_' only", ("id",))
-        for key, kinds in (("area", ("evidence",)), ("weight", ("evidence",)), ("direction", ("evidence",)),
-                           ("severity", ("flag",)), ("flag", ("flag",)), ("field", ("missing",))):
-            if key in raw and kind not in kinds:
-                article = "an" if kind[0] in "aeiou" else "a"
-                self.fail(f"'{key}' belongs to {' or '.join(kinds)} rules, not to {article} "
-                          f"{kind} rule", (key,))
-        when = tuple(self._item(item, ("when", i), positive=True) for i, item in enumerate(raw["when"]))
+        if self._schema_ok("kind"):
+            for key, kinds in (("area", ("evidence",)), ("weight", ("evidence",)), ("direction", ("evidence",)),
+                               ("severity", ("flag",)), ("flag", ("flag",)), ("field", ("missing",))):
+                if key in raw and kind not in kinds:
+                    try:
+                        article = "an" if kind[0] in "aeiou" else "a"
+                        self.fail(f"'{key}' belongs to {' or '.join(kinds)} rules, not to {article} {kind} rule",
+                                  (key,))
+                    except KnowledgeBaseError as exc:
+                        self._record(exc, "kind-fields")
+        when = self._conditions() if self._schema_ok("when") and "when" in raw else None
+        for key in ("says", "field"):
+            if key in raw and self._schema_ok(key) and isinstance(raw[key], str):
+                try:
+                    # Without sound conditions, what the sentence may name is unknown: check the rest only.
+                    self._check_template(raw[key], (key,), names_known=when is not None)
+                except KnowledgeBaseError as exc:
+                    self._record(exc, "sentence")
+        if when is None:
+            return None
+        if not self.failed:
+            self._check_join_budget(when)
+        if self.failed:
+            return None
         spec = RuleSpec(
             id=raw["id"], kind=kind, title=raw["title"], says=raw["says"], source=raw["source"],
             basis=raw.get("basis", "checked"), when=when, file=self.document.source,
@@ -264,10 +483,43 @@ class _RuleCompiler:
             field_template=raw.get("field"), school=raw.get("school"),
             doc=raw.get("doc", ""), examples=raw["examples"], raw_when=raw["when"], bindings=dict(self.bindings),
             variables=dict(self.variables))
-        self._check_template(raw["says"], ("says",))
-        if spec.field_template is not None:
-            self._check_template(spec.field_template, ("field",))
         return spec
+
+    def _conditions(self) -> tuple | None:
+        """The compiled conditions, or None when one has a problem (recorded).
+
+        Conditions are checked one by one, so independent mistakes are all
+        reported; after a condition that binds a variable or names a fact
+        fails, the later ones are not checked, since they may rely on it.
+        """
+        compiled = []
+        complete = True
+        for i, item in enumerate(self.raw["when"]):
+            try:
+                compiled.append(self._item(item, ("when", i), positive=True))
+            except KnowledgeBaseError as exc:
+                self._record(exc, "conditions")
+                complete = False
+                if _binds_something(item):
+                    break
+            except _Abandon:
+                complete = False
+                if _binds_something(item):
+                    break
+        return tuple(compiled) if complete else None
+
+    def _check_join_budget(self, when: tuple) -> None:
+        from .joins import RULE_BUDGET, describe_worst_case, worst_case_partial_matches
+
+        worst = worst_case_partial_matches(when)
+        if worst > RULE_BUDGET:
+            try:
+                self.fail(f"its conditions can combine up to {worst:,} partial matches on the largest case allowed "
+                          f"({describe_worst_case(when)}); the budget is {RULE_BUDGET:,} per rule: join the facts "
+                          "on an id (an event's person: $p with a person's id: $p) or match fewer facts "
+                          "at once", ("when",))
+            except KnowledgeBaseError as exc:
+                self._record(exc, "join-budget")
 
     # -- conditions
     def _item(self, item, path: tuple, positive: bool):
@@ -347,6 +599,8 @@ class _RuleCompiler:
     def _expand(self, value, path: tuple):
         """'@name' stands for the named value set of policy.yaml."""
         if isinstance(value, str) and value.startswith("@"):
+            if self.value_sets is None:
+                raise _Abandon()
             name = value[1:]
             if name not in self.value_sets:
                 self.fail(f"unknown value set '{value}'{did_you_mean(name, self.value_sets)}; "
@@ -424,7 +678,7 @@ class _RuleCompiler:
         return tests
 
     # -- rationale templates
-    def _check_template(self, text: str, path: tuple) -> None:
+    def _check_template(self, text: str, path: tuple, names_known: bool = True) -> None:
         """Check a sentence without compiling it: syntax, names, fields, filters.
 
         Sentences may name the rule's matched facts and variables, read a
@@ -451,10 +705,10 @@ class _RuleCompiler:
             self.fail(f"the sentence uses something the rule does not match ({detail}); "
                       f"it can use: {', '.join(names) if names else 'nothing (no fact is matched)'}", path)
 
-        for node in tree.find_all(nodes.Name):
+        for node in tree.find_all(nodes.Name) if names_known else ():
             if node.ctx == "load" and node.name not in known and node.name not in local:
                 undefined(f"'{node.name}' is undefined")
-        for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        for node in tree.find_all((nodes.Getattr, nodes.Getitem)) if names_known else ():
             key = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
             target = node.node
             if not isinstance(target, nodes.Name) or known.get(target.name) is None or not isinstance(key, str):
@@ -473,6 +727,15 @@ class _RuleCompiler:
         for node in tree.find_all(nodes.Test):
             if node.name not in env.tests:
                 self.fail(f"unknown test '{node.name}'{did_you_mean(node.name, env.tests)}", path)
+
+
+def _binds_something(item) -> bool:
+    """Whether a condition names a fact ('as') or uses a $variable, which later conditions may rely on."""
+    if isinstance(item, dict):
+        return "as" in item or any(_binds_something(value) for value in item.values())
+    if isinstance(item, list):
+        return any(_binds_something(value) for value in item)
+    return isinstance(item, str) and item.startswith("$")
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ the closest valid spelling.
 """
 from __future__ import annotations
 
+import difflib
 from functools import lru_cache
 
 import jsonschema
@@ -189,3 +190,38 @@ def validate(document: Document, schema_name: str, error_cls: type[IptExpertErro
         located.append((error.validator == "required", document.line_of(path) or 0, field_path(path), message))
     _, line, where, message = min(located)
     raise error_cls(message, source=document.source, line=line or None, field=where or None)
+
+
+def every_problem(document: Document, schema_name: str) -> list:
+    """Every schema violation, in file order, as (field path, message) pairs.
+
+    For `rules lint`, which reports everything in one run: each unknown key
+    of a mapping on its own, and a missing required field left out when an
+    unknown key beside it is its misspelling (the did-you-mean says it).
+    """
+    validator = _validator(schema_name)
+    found = []
+    misspelt: dict = {}        # mapping path -> required names an unknown key there is close to
+    for error in validator.iter_errors(document.data):
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = list(error.schema.get("properties", {}))
+            where = tuple(error.absolute_path)
+            for key in sorted((k for k in error.instance if k not in allowed), key=str):
+                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                misspelt.setdefault(where, set()).update(close)
+                found.append((where + (key,), f"unknown key '{key}'{did_you_mean(key, allowed)}; "
+                                              f"expected one of: {', '.join(allowed)}", None))
+            continue
+        if error.validator == "required" and isinstance(error.instance, dict):
+            # One error per missing field, named from the schema and the data (not from a message).
+            where = tuple(error.absolute_path)
+            for name in error.validator_value:
+                if name not in error.instance:
+                    found.append((where, f"missing required field '{name}'", name))
+            continue
+        path, message = _message(error, validator)
+        found.append((path, message, None))
+    kept = [(path, message) for path, message, wanted in found
+            if wanted is None or wanted not in misspelt.get(path, ())]
+    unique = list(dict.fromkeys(kept))
+    return sorted(unique, key=lambda item: (document.line_of(item[0]) or 0, field_path(item[0])))
