@@ -16,9 +16,11 @@ condition on a person or an event multiplies the combinations by the number
 of such facts, unless it pins the fact down by its unique id (a value, or a
 variable bound earlier, e.g. ``person: {id: $p}`` after an event's
 ``person: $p``): then it multiplies by one.  Every other fact type (the
-episode, the safety screen...) is a single fact.  ``not``/``exists`` look at
-their facts once for each combination so far, without adding to them.  The
-estimate ignores tests on values, so it is an upper bound.
+episode, the safety screen...) is a single fact.  ``not``/``exists`` with one
+condition only count, for each combination so far, the facts that match: they
+keep no combinations of their own; with several conditions they join those
+among themselves for each combination so far, which counts.  The estimate
+ignores tests on values, so it is an upper bound.
 """
 from __future__ import annotations
 
@@ -29,8 +31,8 @@ from .rulebase import Group, Pattern
 
 # Measured (benchmarks/README.md): a rule whose every combination fires costs
 # about 0.15 ms and 2 KB per combination, so a case at its budget takes at
-# most a few seconds and a few hundred MB.  The shipped rules come to about
-# 45,000 at the case limits (their worst rule, 7,260), and far fewer in fact,
+# most a few seconds and a few hundred MB.  The shipped rules stay well within
+# both budgets at the case limits (a test checks), and make far fewer in fact,
 # since tests on values filter most facts out.
 RULE_BUDGET = 10_000
 CASE_BUDGET = 50_000
@@ -60,16 +62,21 @@ def _bind(pattern: Pattern, bound: set) -> None:
     bound.update(test.value for test in pattern.tests if test.op == "var")
 
 
-def _group_cost(group: Group, counts: dict, bound: set) -> int:
+def _group_cost(group: Group, counts, bound: set) -> int:
+    """Combinations a not/exists keeps for one combination so far."""
+    if len(group.items) == 1 and isinstance(group.items[0], Pattern):
+        return 0      # a single negated or existential condition only counts its matches
+    total = 0
     inner = 1
     local = set(bound)
     for item in group.items:
         if isinstance(item, Pattern):
             inner *= _facts(item, counts, local)
             _bind(item, local)
+            total += inner
         else:
-            inner *= _group_cost(item, counts, local)
-    return inner
+            total += inner * _group_cost(item, counts, local)
+    return total
 
 
 def partial_matches(when: tuple, counts: dict) -> int:
@@ -104,7 +111,7 @@ def describe_worst_case(when: tuple) -> str:
                 factors.append(f"{count} {item.fact_type}s")
         else:
             inner = _group_cost(item, limits, bound)
-            if inner > 1:
+            if inner:
                 factors.append(f"{inner:,} combinations inside '{item.kind}'")
     return " x ".join(factors) or "single facts"
 
