@@ -34,6 +34,7 @@ from .errors import OutputError, UsageError
 from .terminal import neutralise, neutralise_json
 
 STDOUT = "standard output"
+_NAME_MAX = 255          # bytes in one file name on the file systems reports go to (ext4, APFS, NTFS)
 _STDOUT_PATHS = ("-", "/dev/stdout")
 FORMAT_NAMES = {"text": "text", "markdown": "Markdown", "html": "HTML", "json": "JSON", "csv": "CSV"}
 _SUFFIX_OF = {"text": ".txt", "markdown": ".md", "html": ".html", "json": ".json", "csv": ".csv"}
@@ -85,6 +86,12 @@ def check_output_path(path: str | None, force: bool = False) -> None:
     """Refuse, before any work is done, an output path that would lose or damage something."""
     if is_stdout(path):
         return
+    if not path:
+        raise OutputError("the output file name is empty; give one, or '-' to print")
+    name = os.path.basename(path.rstrip("/"))
+    if len(os.fsencode(name)) > _NAME_MAX:
+        raise OutputError(f"cannot be written: the name is too long ({len(os.fsencode(name))} bytes; a file "
+                          f"name has at most {_NAME_MAX})", source=path)
     if path.endswith(os.sep) or path.endswith("/") or (os.path.isdir(path) and not os.path.islink(path)):
         example = path if path.endswith("/") else path + "/"
         raise OutputError(f"names a folder; give a file name for the report (for example {example}report.txt)",
@@ -120,7 +127,8 @@ def write_output(text: str, path: str | None = None, *, fmt: str = "text", force
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=str(directory))
+        # The temporary name must be legal whenever the target's is: a long name is shortened.
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=str(directory))
     except OSError as exc:
         raise OutputError(f"cannot be written: {describe(exc)}", source=path) from exc
     try:
@@ -153,12 +161,16 @@ class _GuardedStdout:
         return error
 
     def write(self, text):
+        if self._stream is None:     # Python's stdout when the process started with descriptor 1 closed
+            raise self._failed(OSError(errno.EBADF, "closed"))
         try:
             return self._stream.write(text)
         except OSError as exc:
             raise self._failed(exc) from exc
 
     def flush(self):
+        if self._stream is None:
+            return
         try:
             self._stream.flush()
         except OSError as exc:
@@ -188,6 +200,8 @@ def guarded_stdout():
 
 def write_stdout(text: str) -> None:
     """Print ``text`` (already neutralised); a failure is an OutputError naming standard output."""
+    if sys.stdout is None:       # descriptor 1 closed when Python started
+        raise OutputError(f"cannot be written: {describe(OSError(errno.EBADF, 'closed'))}", source=STDOUT)
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -214,7 +228,8 @@ def describe(exc: OSError) -> str:
     plain = {errno.EPIPE: "the reader has gone (broken pipe)", errno.ENOSPC: "no space left on device",
              errno.EDQUOT: "disk quota exceeded", errno.EACCES: "permission denied",
              errno.EPERM: "permission denied", errno.EROFS: "the file system is read-only",
-             errno.EFBIG: "the file is too large", errno.ENAMETOOLONG: "the name is too long"}
+             errno.EFBIG: "the file is too large", errno.ENAMETOOLONG: "the name is too long",
+             errno.EBADF: "it is closed or not open for writing"}
     return plain.get(exc.errno) or (exc.strerror or str(exc)).lower()
 
 

@@ -110,6 +110,24 @@ def test_a_path_ending_in_a_slash_is_refused_and_nothing_is_written(run_cli, cas
     assert not os.path.exists(tmp_path / "newdir")
 
 
+def test_an_empty_or_over_long_name_is_refused_before_any_work(run_cli, case_file, tmp_path, monkeypatch):
+    import ipt_expert
+    monkeypatch.setattr(ipt_expert, "formulate_file", lambda *a, **k: pytest.fail("work done before the refusal"))
+    result = run_cli("formulate", case_file, "-o", "")
+    assert (result.code, result.err) == (5, "ipt-expert: error: the output file name is empty; give one, or '-' "
+                                            "to print\n")
+    target = str(tmp_path / ("a" * 300 + ".txt"))
+    result = run_cli("formulate", case_file, "-o", target)
+    assert (result.code, result.err) == (5, f"ipt-expert: error: {target}: cannot be written: the name is too "
+                                            "long (304 bytes; a file name has at most 255)\n")
+
+
+def test_a_long_legal_name_is_written(run_cli, case_file, tmp_path):
+    target = tmp_path / ("a" * 250 + ".txt")
+    assert run_cli("formulate", case_file, "-o", str(target)).code == 0
+    assert target.read_text(encoding="utf-8").startswith("IPT FORMULATION AID")
+
+
 def test_an_existing_folder_is_refused(run_cli, case_file, tmp_path):
     result = run_cli("formulate", case_file, "-o", str(tmp_path))
     assert result.code == 5
@@ -205,6 +223,20 @@ def test_a_closed_pipe_is_exit_5(case_file):
     assert done.returncode == 5
     assert done.stderr == ("ipt-expert: error: standard output: cannot be written: the reader has gone "
                            "(broken pipe)\n")
+
+
+@pytest.mark.parametrize("how", ["closed", "read-only"])
+def test_a_closed_or_read_only_stdout_is_exit_5(case_file, how):
+    def prepare():                                   # in the child, before Python starts
+        if how == "closed":
+            os.close(1)
+        else:
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 1)
+    done = subprocess.run([sys.executable, "-m", "ipt_expert", "formulate", case_file], preexec_fn=prepare,
+                          stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 5, done.stderr
+    assert done.stderr == ("ipt-expert: error: standard output: cannot be written: it is closed or not open "
+                           "for writing\n")
 
 
 def test_a_file_that_cannot_be_created_is_exit_5(run_cli, case_file, tmp_path, monkeypatch):
