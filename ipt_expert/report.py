@@ -16,7 +16,7 @@ from .constants import REPORT_FORMATS
 from .errors import KnowledgeBaseError
 from .formulation import DISCLAIMER, MISSING_SAFETY_TEXT, STOP_TEXT, Formulation
 from .resources import shipped_rules_dir, shipped_templates_dir
-from .templating import TemplateTooSlow, make_environment, time_limit
+from .templating import TemplateTooLarge, TemplateTooSlow, make_environment, render_bounded, time_limit
 
 _TEMPLATE_SUFFIXES = {"text": "txt", "markdown": "md", "html": "html", "json": "json"}
 FORMATS = {fmt: f"formulation.{_TEMPLATE_SUFFIXES[fmt]}.j2" for fmt in REPORT_FORMATS}
@@ -155,14 +155,14 @@ def render_template(name: str, context: dict, dirs: list) -> str:
     where = template.filename or name
     try:
         with time_limit():
-            return template.render(context)
+            return render_bounded(template, context)
     except jinja2.UndefinedError as exc:
         raise KnowledgeBaseError(f"template uses an undefined value: {exc.message}", source=where) from exc
     except jinja2.exceptions.SecurityError as exc:
         raise KnowledgeBaseError(f"template tried something unsafe and was stopped: {exc}", source=where) from exc
     except jinja2.TemplateError as exc:
         raise KnowledgeBaseError(f"template error: {exc}", source=where) from exc
-    except TemplateTooSlow as exc:
+    except (TemplateTooSlow, TemplateTooLarge) as exc:
         raise KnowledgeBaseError(f"template stopped: {exc}", source=where) from exc
     except RecursionError as exc:
         raise KnowledgeBaseError("template includes itself (directly or through another)", source=where) from exc
