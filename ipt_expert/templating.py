@@ -331,9 +331,11 @@ def _bounded_replace(eval_ctx, value, old, new, count=None):
 # -- Markdown: every value escaped, as HTML autoescaping does for HTML
 
 # '_' only where it could open or close emphasis: inside a word (role_dispute) it cannot.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]|#~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
+# '[' opens every link and image (a lone ']' does nothing).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[|#~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
 _LINE_START = re.compile(r"^(\s*)([-+=]|[0-9]+[.)](?=\s|$))")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+# Markdown's line endings; other control characters are shown as \xNN on the way out (terminal.py).
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 def _is_markdown(name: str | None) -> bool:
@@ -347,11 +349,12 @@ def markdown_escape(value) -> Markup:
     HTML's specials become entities (``<img onerror>`` is shown, not run),
     Markdown's are backslash-escaped (no ``![image](https://...)``, no
     emphasis, no table cell break), line breaks become spaces (no new block),
-    and a leading list or heading marker is escaped.
+    and a leading list or heading marker is escaped.  Other control characters
+    are left to terminal.neutralise, which every report passes through.
     """
     if isinstance(value, Markup):
         return value
-    text = _CONTROL.sub(" ", str(value))
+    text = _LINE_BREAK.sub(" ", str(value))
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
@@ -360,7 +363,7 @@ def markdown_escape(value) -> Markup:
 
 def markdown_code(value) -> Markup:
     """A value as a Markdown code span, whatever backticks it holds (the `md_code` filter)."""
-    text = _CONTROL.sub(" ", str(value))
+    text = _LINE_BREAK.sub(" ", str(value))
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
