@@ -333,7 +333,9 @@ def _bounded_replace(eval_ctx, value, old, new, count=None):
 # '_' only where it could open or close emphasis: inside a word (role_dispute) it cannot.
 # '[' opens every link and image (a lone ']' does nothing).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*\[|#~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
-_LINE_START = re.compile(r"^(\s*)([-+=]|[0-9]+[.)](?=\s|$))")
+# A list item ('- ', '+ ', '1. '), a rule or a heading underline ('---', '===') if the value
+# begins a line; a sign alone ('+0.55') is left as it is.
+_LINE_START = re.compile(r"^(\s*)([-+](?=\s)|[0-9]+[.)](?=\s|$)|[-=](?=[-=]{2}))")
 # Markdown's line endings; other control characters are shown as \xNN on the way out (terminal.py).
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 
