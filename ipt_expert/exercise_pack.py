@@ -112,9 +112,11 @@ def md(value) -> str:
         else:
             out.append(char)
     text = "".join(out)
-    # a value that starts a line could start a list or a heading
-    return re.sub(r"^([-+=]|\d+)([.)]?)", lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else "")
-                  if m.group(1).isdigit() else "\\" + m.group(0), text)
+    # a value that starts a line could start a list or a heading; Markup: already escaped, so the
+    # Markdown environment (templating.py) does not escape it again
+    from markupsafe import Markup
+    return Markup(re.sub(r"^([-+=]|\d+)([.)]?)", lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else "")
+                  if m.group(1).isdigit() else "\\" + m.group(0), text))
 
 
 def render_template(name: str, context: dict) -> str:
