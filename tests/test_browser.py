@@ -144,6 +144,8 @@ CHECKS = """() => {
   return {scrollWidth: document.documentElement.scrollWidth, width, wide, pictures,
           pwned: window.__pwned === undefined ? null : window.__pwned,
           scripts: document.querySelectorAll('script').length,
+          splitWeights: [...document.querySelectorAll('.w')].filter(w =>
+            w.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(w).lineHeight)).length,
           injected: document.querySelectorAll('img, b, iframe, object, embed').length,
           text: document.body.innerText};
 }"""
@@ -158,6 +160,7 @@ def assert_sound(result: dict, page: Page, pictures: int) -> None:
     assert result["pwned"] is None and result["scripts"] == 0 and result["injected"] == 0
     assert result["scrollWidth"] <= result["width"] == 375, result["wide"][:10]
     assert result["wide"] == [], result["wide"][:20]
+    assert result["splitWeights"] == 0          # an evidence weight (+0.60) never wraps onto two lines
     assert len(result["pictures"]) == pictures
     for picture in result["pictures"]:
         assert picture["shapes"] >= 8, picture
