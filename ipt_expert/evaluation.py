@@ -205,10 +205,16 @@ def render_evaluation(evaluation: Evaluation, fmt: str) -> str:
         return render_evaluation_html(evaluation)
 
     s = evaluation.summary
+    differ = disagreements(evaluation)
     if fmt == "csv":
-        return evaluation.table.to_csv(index=False, lineterminator="\n")
+        # The vignettes where engine and key differ first, as in every format, and marked.
+        table = evaluation.table.copy()
+        table["differs_from_key"] = table["vignette"].isin({vignette for vignette, _ in differ})
+        table = table.sort_values("differs_from_key", ascending=False, kind="stable")
+        return table.to_csv(index=False, lineterminator="\n")
     if fmt == "json":
         payload = {
+            "disagreements": [{"vignette": vignette, "reasons": reasons} for vignette, reasons in differ],
             "summary": s,
             "per_area": {area: {k: (None if _is_missing(v) else v) for k, v in row.items()}
                          for area, row in evaluation.per_area.to_dict(orient="index").items()},

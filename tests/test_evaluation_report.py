@@ -34,7 +34,7 @@ def outputs(disagreeing_library):
     from ipt_expert.evaluation import evaluate_directory, render_evaluation
     from ipt_expert.resources import shipped_rules_dir
     evaluation = evaluate_directory(disagreeing_library, str(shipped_rules_dir()), "strict", 1)
-    return {fmt: render_evaluation(evaluation, fmt) for fmt in ("text", "markdown")}
+    return {fmt: render_evaluation(evaluation, fmt) for fmt in ("text", "markdown", "csv", "json")}
 
 
 def test_text_lists_the_disagreements_first(outputs):
@@ -85,3 +85,20 @@ def test_support_is_a_count_not_a_float(outputs):
     assert "1.0 |" not in per_area
     per_area = outputs["text"].split("Per area")[1].split("Confusion")[0]
     assert re.search(r"grief\s+\S+\s+\S+\s+1\n", per_area), per_area
+
+
+def test_json_opens_with_the_disagreements(outputs):
+    import json
+    report = json.loads(outputs["json"])
+    assert list(report)[0] == "disagreements"
+    assert {d["vignette"]: d["reasons"] for d in report["disagreements"]} == {
+        LONG_ID: ["first area: key role dispute, engine grief (the key says grief must not come first)"],
+        "flag-expected": ["safety flag missed: active_suicidal_ideation"]}
+
+
+def test_csv_puts_the_disagreements_first_and_marks_them(outputs):
+    import csv
+    import io
+    rows = list(csv.DictReader(io.StringIO(outputs["csv"])))
+    assert [r["differs_from_key"] for r in rows] == ["True", "True", "False"]
+    assert {r["vignette"] for r in rows[:2]} == {LONG_ID, "flag-expected"}
