@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .constants import AREAS  # noqa: F401  (re-exported: older imports read it from here)
+from .constants import AREAS, NO_FOCUS  # noqa: F401  (AREAS re-exported: older imports read it from here)
 from .errors import CaseError, did_you_mean, field_path
 from .validation import validate
 from .yamlio import Document, load_document
@@ -30,6 +30,11 @@ class AnswerKey:
     # (school, areas) pairs: first areas that school accepts besides the primary
     # (a divorce is grief and loss to the broad school, a role transition to the strict one).
     acceptable_by_school: tuple = ()
+
+    @property
+    def no_focus(self) -> bool:
+        """The key says no focus can be suggested yet: no area has evidence until the inventory is completed."""
+        return self.primary == NO_FOCUS
 
     def accepted_by(self, school: str) -> tuple:
         """The first areas ``school`` accepts besides the primary (full credit under that school)."""
@@ -76,7 +81,7 @@ def case_from_document(document: Document) -> Case:
             primary=key["primary"],
             acceptable=tuple(key.get("acceptable", ())),
             not_first=tuple(key.get("not_first", ())),
-            focus=tuple(key.get("focus", ())) or (key["primary"],),
+            focus=_key_focus(key),
             flags=tuple(key.get("flags", ())),
             traps=tuple(key.get("traps", ())),
             rationale=key.get("rationale", ""),
@@ -84,12 +89,27 @@ def case_from_document(document: Document) -> Case:
             acceptable_by_school=tuple(sorted((school, tuple(areas))
                                               for school, areas in key.get("acceptable_by_school", {}).items())),
         )
-        if answer_key.primary != answer_key.focus[0]:
+        if answer_key.no_focus and answer_key.focus:
+            raise CaseError(f"a key whose primary is '{NO_FOCUS}' (no focus can be suggested yet) has an empty "
+                            f"focus, not {list(answer_key.focus)}", source=document.source,
+                            line=document.line_of(("answer_key", "focus")), field="answer_key.focus")
+        if not answer_key.no_focus and not answer_key.focus:
+            raise CaseError(f"an empty focus needs primary '{NO_FOCUS}' (no focus can be suggested yet), "
+                            f"not '{answer_key.primary}'", source=document.source,
+                            line=document.line_of(("answer_key", "focus")), field="answer_key.focus")
+        if not answer_key.no_focus and answer_key.primary != answer_key.focus[0]:
             raise CaseError(f"the first area of the focus ('{answer_key.focus[0]}') must be the primary area "
                             f"('{answer_key.primary}')", source=document.source,
                             line=document.line_of(("answer_key", "focus")), field="answer_key.focus")
     return Case(id=data["id"], source=document.source, data=data, title=data.get("title", ""),
                 narrative=data.get("narrative"), answer_key=answer_key)
+
+
+def _key_focus(key: dict) -> tuple:
+    """The key's focus as written; left out, it is the primary alone (nothing with primary 'none')."""
+    if "focus" in key:
+        return tuple(key["focus"])
+    return () if key["primary"] == NO_FOCUS else (key["primary"],)
 
 
 RESERVED_LABELS = ("none", "unknown")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .case import Case
-from .constants import AREAS
+from .constants import AREAS, NO_FOCUS
 from .errors import CaseError, did_you_mean
 
 if TYPE_CHECKING:   # only for annotations: checking answers needs no engine until a sheet is checked
@@ -26,6 +26,8 @@ AREA_ALIASES = {
     "role_transitions": "role_transition", "interpersonal_deficits": "interpersonal_deficits",
     "deficits": "interpersonal_deficits", "interpersonal_sensitivity": "interpersonal_deficits",
 }
+# An answer that no focus can be suggested yet (no area has evidence; issue 9.5): it stands alone.
+NO_FOCUS_ALIASES = ("none", "no_focus", "no_focus_yet", "none_yet", "no_area")
 
 
 def parse_areas(text: str, *, source: str = "--answer", line: int | None = None) -> list:
@@ -35,11 +37,16 @@ def parse_areas(text: str, *, source: str = "--answer", line: int | None = None)
     parts = [p for p in parts if p]
     if not parts:
         raise CaseError("no area given; expected one or two of: " + ", ".join(AREAS), source=source, line=line)
+    if any(part in NO_FOCUS_ALIASES for part in parts):
+        if len(parts) > 1:
+            raise CaseError(f"'{NO_FOCUS}' (no focus can be suggested yet) stands alone, not beside an area",
+                            source=source, line=line)
+        return [NO_FOCUS]
     areas = []
     for part in parts:
         if part not in AREA_ALIASES:
             raise CaseError(f"'{part}' is not a problem area{did_you_mean(part, AREA_ALIASES)}; expected one of: "
-                            + ", ".join(AREAS), source=source, line=line)
+                            + ", ".join(AREAS) + f" (or '{NO_FOCUS}': no focus yet)", source=source, line=line)
         if AREA_ALIASES[part] not in areas:
             areas.append(AREA_ALIASES[part])
     return areas
@@ -71,6 +78,8 @@ class CheckResult:
 def _credit(answer: list, case: Case, names: dict, school: str) -> tuple:
     """(credit, agreement, verdict) for an answer against the key, under a grief school."""
     key = case.answer_key
+    if key.no_focus or answer[0] == NO_FOCUS:
+        return _no_focus_credit(answer, key, names)
     first, second = answer[0], (answer[1] if len(answer) > 1 else None)
     two_area_key = len(key.focus) == 2
     school_accepts = key.accepted_by(school)
@@ -107,6 +116,19 @@ def _credit(answer: list, case: Case, names: dict, school: str) -> tuple:
     return credit, agreement, verdict
 
 
+def _no_focus_credit(answer: list, key, names: dict) -> tuple:
+    """Credit when the key or the answer says no focus can be suggested yet: all or nothing."""
+    if key.no_focus and answer[0] == NO_FOCUS:
+        return FULL, "full", ("Agrees with the key: no focus can be suggested yet; no area has evidence until "
+                              "the inventory is completed.")
+    if key.no_focus:
+        chosen = " and ".join(names[a] for a in answer)
+        return 0.0, "none", (f"Does not agree: the key says no focus can be suggested yet; nothing in the case "
+                             f"links {chosen} to the onset or the maintenance of the episode.")
+    return 0.0, "none", (f"Does not agree: the key's first choice is {names[key.primary]}; "
+                         f"the case has evidence for a focus.")
+
+
 def _traps(answer: list, case: Case, formulation: Formulation) -> list:
     """The traps of guide section 8 this answer falls into."""
     data = case.data
@@ -139,6 +161,8 @@ def _traps(answer: list, case: Case, formulation: Formulation) -> list:
         found.append("abuse_as_dispute")
     if "event_unrelated_to_onset" in key.traps and first != key.primary and first not in key.accepted_by(school):
         found.append("event_unrelated_to_onset")
+    if key.no_focus and first != NO_FOCUS:
+        found.append("focus_without_evidence")
     if formulation.provisional:
         found.append("formulating_before_safety")
     return list(dict.fromkeys(found))
@@ -197,7 +221,7 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
     school = formulation.grief_school
     credit, agreement, verdict = _credit(answer, case, names, school)
     your_choice = []
-    for area in answer:
+    for area in (a for a in answer if a != NO_FOCUS):
         candidate = formulation.candidate(area)
         your_choice.append({
             "area": area, "name": candidate.name, "rank": candidate.rank, "score": round(candidate.score, 3),
@@ -205,7 +229,7 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
             "against": [f.text for f in candidate.against[:3]],
         })
     missed = []
-    if answer[0] != key.primary and answer[0] not in key.accepted_by(school):
+    if answer[0] != key.primary and answer[0] not in key.accepted_by(school) and not key.no_focus:
         seen_rules = set()
         for f in formulation.candidate(key.primary).evidence:
             if f.rule not in seen_rules and len(missed) < 4:
@@ -214,7 +238,7 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
     traps = [{"id": t, **policy.traps[t]} for t in _traps(answer, case, formulation) if t in policy.traps]
     feedback, coverage = _rationale_feedback(rationale, formulation, key)
     read = reading_list([key.source, *(t["read"] for t in traps),
-                         *(f.source for f in formulation.candidate(key.primary).evidence)])
+                         *(f.source for area in key.focus[:1] for f in formulation.candidate(area).evidence)])
     return CheckResult(
         vignette=case.id, school=school, answer=answer, key_primary=key.primary, key_focus=list(key.focus),
         credit=credit,
@@ -226,12 +250,14 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
 
 def render_check_text(result: CheckResult) -> str:
     """Feedback for one vignette, as a trainee reads it."""
-    out = [f"{result.vignette}: your answer {' + '.join(result.answer)}",
+    answered = " + ".join(result.answer) if result.answer != [NO_FOCUS] else "no focus yet"
+    out = [f"{result.vignette}: your answer {answered}",
            f"  {result.agreement.upper()} agreement (credit {result.credit:g}). {result.verdict}"]
     if result.safety:
         out.append("  Safety first:")
         out += [f"    [{f['severity']}] {f['text']}" for f in result.safety]
-    out.append("  Where the engine ranks your choice:")
+    if result.your_choice:
+        out.append("  Where the engine ranks your choice:")
     for choice in result.your_choice:
         out.append(f"    {choice['name']}: rank {choice['rank']} of 4, score {choice['score']:.2f}")
         out += [f"      + {text}" for text in choice["evidence"]]

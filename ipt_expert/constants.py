@@ -11,6 +11,10 @@ VERSION = "0.1.0"
 # The four IPT problem areas, by id, in the order the README and the case schema list them.
 AREAS = ("grief", "role_dispute", "role_transition", "interpersonal_deficits")
 
+# What an answer key (or a trainee) says when no area has evidence yet: no focus can be suggested
+# until the inventory is completed (issue 9.5). Not an area: it never enters the area ranking.
+NO_FOCUS = "none"
+
 # Grief schools: 'strict' (Guide 2018: only a death is grief) and 'broad'
 # (Stuart & Robertson 2012: grief and loss).  The first is the default.
 GRIEF_SCHOOLS = ("strict", "broad")
