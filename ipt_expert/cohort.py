@@ -80,7 +80,7 @@ def summarise(grades) -> Cohort:
         "facility": by_vignette["credit"].mean().round(3),
         "full_share": (answers["agreement"] == "full").groupby(answers["vignette"], sort=False).mean().round(3),
     })
-    vignettes.insert(0, "key", [grades.keys[v].primary if len(grades.keys[v].focus) == 1
+    vignettes.insert(0, "key", [grades.keys[v].primary if len(grades.keys[v].focus) <= 1
                                 else "+".join(grades.keys[v].focus) for v in vignettes.index])
     vignettes.insert(0, "difficulty", [grades.cards[v].difficulty for v in vignettes.index])
     vignettes.insert(0, "title", [grades.cards[v].title for v in vignettes.index])

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .case import AREAS, load_case
+from .constants import NO_FOCUS
 from .errors import CaseError
 
 _WORKER_KB = None
@@ -52,18 +53,22 @@ def _evaluate_one(args) -> dict:
     result = formulate(case, _WORKER_KB, grief_school)
     key = case.answer_key
     ranking = [c.area for c in result.candidates]
+    # With no evidence for any area the engine suggests no focus: its "first area" is then none, never
+    # the first of the tie order, so that it agrees with a key that says no focus yet (and with no other).
+    chosen = ranking[:2] if result.focus else [NO_FOCUS]
     raised = sorted({f["id"] for f in result.flags})
     return {
         "path": path, "skipped": False, "vignette": case.id, "key_primary": key.primary,
         "key_focus": "+".join(key.focus), "key_acceptable": "+".join(key.acceptable),
-        "engine_top": ranking[0], "engine_second": ranking[1], "engine_focus": "+".join(result.focus),
+        "engine_top": chosen[0], "engine_second": chosen[1] if len(chosen) > 1 else "",
+        "engine_focus": "+".join(result.focus),
         "top_score": round(result.candidates[0].score, 3),
         "margin": round(result.candidates[0].score - result.candidates[1].score, 3),
-        "top1": ranking[0] == key.primary, "top2": key.primary in ranking[:2],
+        "top1": chosen[0] == key.primary, "top2": key.primary in chosen,
         "focus_match": list(result.focus) == list(key.focus),
-        "top1_acceptable": ranking[0] in (key.primary, *key.acceptable, *key.accepted_by(grief_school)),
+        "top1_acceptable": chosen[0] in (key.primary, *key.acceptable, *key.accepted_by(grief_school)),
         # An area the school in use accepts is no violation under that school.
-        "not_first_violated": ranking[0] in key.not_first and ranking[0] not in key.accepted_by(grief_school),
+        "not_first_violated": chosen[0] in key.not_first and chosen[0] not in key.accepted_by(grief_school),
         "flags_expected": "+".join(sorted(key.flags)), "flags_raised": "+".join(raised),
         "flags_missed": "+".join(sorted(set(key.flags) - set(raised))),
         "provisional": result.provisional,
@@ -157,8 +162,11 @@ def evaluate_directory(directory: str, rules_dir: str, grief_school: str = "stri
                           for r in rows])
     table["rules_fired"] = table["rules_fired"].map(len)
     table = table.sort_values("vignette").reset_index(drop=True)
-    confusion = pd.crosstab(pd.Categorical(table["key_primary"], categories=AREAS),
-                            pd.Categorical(table["engine_top"], categories=AREAS),
+    # The area confusion matrix, per-area precision and recall and kappa are over the vignettes where both
+    # the key and the engine name an area; "no focus yet" on either side is counted in the summary instead.
+    named = table[(table["key_primary"] != NO_FOCUS) & (table["engine_top"] != NO_FOCUS)]
+    confusion = pd.crosstab(pd.Categorical(named["key_primary"], categories=AREAS),
+                            pd.Categorical(named["engine_top"], categories=AREAS),
                             rownames=["key"], colnames=["engine"], dropna=False)
     per_area = precision_recall(confusion)
     n = len(table)
@@ -172,6 +180,10 @@ def evaluate_directory(directory: str, rules_dir: str, grief_school: str = "stri
         "focus_agreement": round(float(table["focus_match"].mean()), 4),
         "not_first_violations": int(table["not_first_violated"].sum()),
         "cohen_kappa": round(float(cohen_kappa(confusion)), 4),
+        "no_focus_keys": int((table["key_primary"] == NO_FOCUS).sum()),
+        "no_focus_agreed": int(((table["key_primary"] == NO_FOCUS) & (table["engine_top"] == NO_FOCUS)).sum()),
+        "no_focus_by_engine_on_area_keys": int(((table["key_primary"] != NO_FOCUS)
+                                                 & (table["engine_top"] == NO_FOCUS)).sum()),
         "flags_expected": expected_flags,
         "flags_missed": missed_flags,
         "rules": len(coverage),
@@ -309,11 +321,16 @@ def _render_readable(evaluation: Evaluation, *, markdown: bool) -> str:
              ("top-1 within the key's acceptable areas", _percent(s["top1_within_acceptable"])),
              ("'must not come first' violations", s["not_first_violations"]),
              ("Cohen's kappa, engine vs key", f"{s['cohen_kappa']:.3f}"),
+             ("no-focus vignettes (the key: no focus can be suggested yet)",
+              f"{s['no_focus_keys']}, the engine agreed on {s['no_focus_agreed']}"),
              ("safety flags missed", f"{s['flags_missed']} of {s['flags_expected']} expected"),
              ("focus (one or two areas, in order) as in the key", _percent(s["focus_agreement"])),
              ("rules never fired", f"{s['rules_never_fired']} of {s['rules']} "
                                    f"(not counting {s['rules_of_the_other_school']} of the other grief school)"),
              ("grief school", s["grief_school"])]
+    if s["no_focus_by_engine_on_area_keys"]:
+        items.append(("vignettes whose key names an area where the engine suggested no focus",
+                      s["no_focus_by_engine_on_area_keys"]))
     for key, value in items:
         if md:
             lines.append(f"- {key}: {value}")

@@ -46,8 +46,12 @@ def _split_sources(*texts) -> list:
     return list(dict.fromkeys(out))
 
 
+NO_FOCUS_NAME = "No focus yet"     # what a key or the engine with no focus shows (no area has evidence yet)
+
+
 def pack_vignette(entry, kb, school: str) -> PackVignette:
     """Everything the instructor key says about one vignette."""
+    from .constants import NO_FOCUS
     from .formulation import formulate
 
     case = entry.case
@@ -65,11 +69,12 @@ def pack_vignette(entry, kb, school: str) -> PackVignette:
     evidence_sources = [f.source for area in key.focus for f in formulation.candidate(area).evidence]
     return PackVignette(
         card=entry.card,
-        key={"focus": [names[a] for a in key.focus], "acceptable": [names[a] for a in key.acceptable],
+        key={"focus": [names[a] for a in key.focus] or [NO_FOCUS_NAME], "acceptable": [names[a] for a in key.acceptable],
              "not_first": [names[a] for a in key.not_first], "flags": list(key.flags),
              "rationale": " ".join(key.rationale.split()), "source": key.source,
-             "engine_agrees": formulation.candidates[0].area == key.primary,
-             "engine_focus": [names[a] for a in formulation.focus]},
+             # the engine's first area, or 'none' when it suggests no focus (as evaluate counts it)
+             "engine_agrees": (formulation.focus[0] if formulation.focus else NO_FOCUS) == key.primary,
+             "engine_focus": [names[a] for a in formulation.focus] or [NO_FOCUS_NAME]},
         ranking=ranking,
         flags=[{"id": f["id"], "severity": f["severity"], "text": f["text"]} for f in formulation.flags],
         traps=traps, teaching=teaching,

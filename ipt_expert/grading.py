@@ -34,6 +34,7 @@ def grade_class(sheet_path: str, *, vignette_dir: str | None = None, rules_dir: 
     100 answers checked), for a progress bar.
     """
     from .check import check_answer
+    from .constants import NO_FOCUS
     from .class_sheet import read_class_sheet
     from .formulation import formulate
     from .resources import shipped_rules_dir
@@ -64,8 +65,12 @@ def grade_class(sheet_path: str, *, vignette_dir: str | None = None, rules_dir: 
             progress(100, total)
     if progress and len(sheet.answers) % 100:
         progress(len(sheet.answers) % 100, total)
+    area_names = {a.id: a.name for a in kb.policy.areas}
+    # "No focus yet" is a category of its own in the class's statistics when a key or an answer says it.
+    if any(result.key_primary == NO_FOCUS or result.answer[0] == NO_FOCUS for _, result in results):
+        area_names[NO_FOCUS] = "No focus yet"
     return ClassGrades(sheet=sheet, school=school, results=results, cards=cards, keys=keys,
-                       area_names={a.id: a.name for a in kb.policy.areas},
+                       area_names=area_names,
                        trap_titles={t: v["title"] for t, v in kb.policy.traps.items()})
 
 

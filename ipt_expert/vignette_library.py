@@ -118,6 +118,8 @@ def tags_of(case) -> tuple:
             tags.append("two-area")
         if key.flags:
             tags.append("safety")
+        if key.no_focus:
+            tags.append("no-focus")
         tags += list(key.traps)
     return tuple(sorted({t for t in tags if t}))
 
