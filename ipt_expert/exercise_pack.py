@@ -69,7 +69,8 @@ def pack_vignette(entry, kb, school: str) -> PackVignette:
     evidence_sources = [f.source for area in key.focus for f in formulation.candidate(area).evidence]
     return PackVignette(
         card=entry.card,
-        key={"focus": [names[a] for a in key.focus] or [NO_FOCUS_NAME], "acceptable": [names[a] for a in key.acceptable],
+        key={"focus": [names[a] for a in key.focus] or [NO_FOCUS_NAME],
+             "acceptable": [names[a] for a in key.acceptable],
              "not_first": [names[a] for a in key.not_first], "flags": list(key.flags),
              "rationale": " ".join(key.rationale.split()), "source": key.source,
              # the engine's first area, or 'none' when it suggests no focus (as evaluate counts it)

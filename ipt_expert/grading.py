@@ -34,8 +34,8 @@ def grade_class(sheet_path: str, *, vignette_dir: str | None = None, rules_dir: 
     100 answers checked), for a progress bar.
     """
     from .check import check_answer
-    from .constants import NO_FOCUS
     from .class_sheet import read_class_sheet
+    from .constants import NO_FOCUS
     from .formulation import formulate
     from .resources import shipped_rules_dir
     from .rulebase import load_knowledge_base
