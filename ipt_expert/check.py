@@ -46,7 +46,7 @@ def parse_areas(text: str, *, source: str = "--answer", line: int | None = None)
     for part in parts:
         if part not in AREA_ALIASES:
             raise CaseError(f"'{part}' is not a problem area{did_you_mean(part, AREA_ALIASES)}; expected one of: "
-                            + ", ".join(AREAS) + f" (or '{NO_FOCUS}': no focus yet)", source=source, line=line)
+                            + ", ".join(AREAS), source=source, line=line)
         if AREA_ALIASES[part] not in areas:
             areas.append(AREA_ALIASES[part])
     return areas

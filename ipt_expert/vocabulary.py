@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .constants import GRIEF_SCHOOLS
+from .constants import GRIEF_SCHOOLS, NO_FOCUS
 from .resources import load_schema
 
 
@@ -158,7 +158,8 @@ def synonyms_for(path, values) -> dict:
     """
     values = list(values)
     areas = load_schema("case")["$defs"]["area"]["enum"]
-    name = "area" if sorted(map(str, values)) == sorted(areas) else \
+    # the key's primary also takes 'none' (no focus can be suggested yet): it reads the area words too
+    name = "area" if set(map(str, values)) - {NO_FOCUS} == set(areas) else \
         ".".join(part for part in path if isinstance(part, str))
     table = synonyms().get(name, {})
     texts = {_as_text(v) for v in values}

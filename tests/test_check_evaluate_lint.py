@@ -109,7 +109,7 @@ def test_answer_sheet(run_cli, tmp_path):
                                   "expected columns vignette,answer[,rationale], got: vignette, answr"),
     ("vignette,answer\ngrief-01-widower-early,grif\n",
      "answers.csv:2: 'grif' is not a problem area (did you mean 'grief'?); expected one of: grief, role_dispute, "
-     "role_transition, interpersonal_deficits (or 'none': no focus yet)"),
+     "role_transition, interpersonal_deficits"),
     ("vignette,answer\n", "answers.csv: has a header but no answers"),
     ("", "answers.csv: is empty; expected a CSV with columns vignette,answer[,rationale]"),
     ("vignette,answer,notes\nx,grief,y\n",

@@ -31,6 +31,9 @@ def test_vignette_file_is_valid_and_keyed(path):
 def test_top_area_matches_the_key(kb, path):
     case = load_case(str(path))
     result = formulate(case, kb)
+    if case.answer_key.no_focus:     # no area has evidence: the engine suggests no focus (issue 9.5)
+        assert result.focus == [], f"{path.name}: engine focus {result.focus}, key says no focus yet"
+        return
     ranking = [c.area for c in result.candidates]
     assert ranking[0] == case.answer_key.primary, (
         f"{path.name}: engine ranks {ranking}, key says {case.answer_key.primary}")
