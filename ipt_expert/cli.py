@@ -40,6 +40,7 @@ Exit status:
   {EXIT_OUTPUT}  the report could not be written (exists without --force, or unwritable)
   {EXIT_ROWS_SKIPPED}  exercise grade: graded, but some rows of the sheet were skipped (listed)
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
+  143  terminated (SIGTERM); like Ctrl-C, no partial file is left behind
 """
 
 @click.group(epilog=EXIT_STATUS_HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -348,11 +349,15 @@ def main(argv=None) -> None:
     import io
 
     from .output import guarded_stdout, report_error
+    from .signals import EXIT_TERMINATED, Terminated, terminate_as_interrupt
     try:
-        with guarded_stdout() as stdout:
+        with terminate_as_interrupt(), guarded_stdout() as stdout:
             cli.main(args=argv, prog_name="ipt-expert", standalone_mode=False)
             stdout.check()
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        if isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated):   # SIGTERM, cleaned up as Ctrl-C
+            report_error("ipt-expert: terminated")
+            sys.exit(EXIT_TERMINATED)
         report_error("ipt-expert: interrupted")
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:

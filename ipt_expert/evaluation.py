@@ -36,8 +36,11 @@ class Evaluation:
     reports: dict = field(default_factory=dict)   # vignette id -> its HTML report section, when asked for
 
 
-def _init_worker(rules_dir: str, grief_school: str) -> None:
+def _init_worker(rules_dir: str, grief_school: str, parent_pid: int | None = None) -> None:
     global _WORKER_KB
+    if parent_pid is not None:          # a pool worker: it must not outlive evaluate
+        from .signals import die_with_parent
+        die_with_parent(parent_pid)
     from .engine import reasoner_for
     from .rulebase import load_knowledge_base
     _WORKER_KB = load_knowledge_base(rules_dir)
@@ -81,6 +84,17 @@ def _evaluate_one(args) -> dict:
 def _report_section(result, vignette: str) -> str:
     from .report import render_html_section
     return render_html_section(result, prefix=f"v-{vignette}-")
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and end the workers at once (shutdown alone waits for running tasks)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        if worker.is_alive():
+            worker.terminate()
+    for worker in workers:
+        worker.join(timeout=2)
 
 
 def vignette_files(directory: str) -> list:
@@ -140,9 +154,14 @@ def evaluate_directory(directory: str, rules_dir: str, grief_school: str = "stri
         rows = [_evaluate_one(task) for task in tasks]
     else:
         chunk = max(1, len(tasks) // (jobs * 4))
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                 initargs=(rules_dir, grief_school)) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                   initargs=(rules_dir, grief_school, os.getpid()))
+        try:
             rows = list(pool.map(_evaluate_one, tasks, chunksize=chunk))
+        except BaseException:
+            _stop_pool(pool)     # Ctrl-C, SIGTERM or a bad vignette: stop now, not after the queued work
+            raise
+        pool.shutdown()
     skipped = [r["path"] for r in rows if r["skipped"]]
     rows = [r for r in rows if not r["skipped"]]
     seen: dict = {}

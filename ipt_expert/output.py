@@ -31,6 +31,7 @@ from pathlib import Path
 
 from .constants import SUFFIX_FORMATS
 from .errors import OutputError, UsageError
+from .signals import deferred
 from .terminal import neutralise, neutralise_json
 
 STDOUT = "standard output"
@@ -126,12 +127,17 @@ def write_output(text: str, path: str | None = None, *, fmt: str = "text", force
     check_output_path(path, force)
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
+    temporary = None
     try:
-        # The temporary name must be legal whenever the target's is: a long name is shortened.
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=str(directory))
-    except OSError as exc:
-        raise OutputError(f"cannot be written: {describe(exc)}", source=path) from exc
-    try:
+        try:
+            # The temporary name must be legal whenever the target's is: a long name is shortened.
+            # Ctrl-C or SIGTERM (signals.py) between creating the file and knowing its name would
+            # leave it behind: they wait until the name is known, inside this try.
+            with deferred():
+                handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp",
+                                                     dir=str(directory))
+        except OSError as exc:
+            raise OutputError(f"cannot be written: {describe(exc)}", source=path) from exc
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
         os.chmod(temporary, 0o666 & ~_umask())   # as an ordinary open() would, not mkstemp's 0600
@@ -139,7 +145,7 @@ def write_output(text: str, path: str | None = None, *, fmt: str = "text", force
     except OSError as exc:
         raise OutputError(f"cannot be written: {describe(exc)}", source=path) from exc
     finally:
-        if os.path.exists(temporary):
+        if temporary is not None and os.path.exists(temporary):   # also on Ctrl-C and SIGTERM
             os.unlink(temporary)
 
 
