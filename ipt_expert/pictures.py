@@ -462,12 +462,13 @@ def timeline(events: list, *, windows: list, now: float | None, ident: str, widt
 def timeline_description(events: list, windows: list, now) -> str:
     parts = ["Months relative to the onset of the episode."]
     if now is not None:
-        parts.append(f"Onset was {now:g} months ago.")
+        parts.append(f"Onset was {now:g} month{'' if now == 1 else 's'} ago.")
     if not events:
         parts.append("No life events in the inventory.")
     for e in events:
         when = ("time not known" if e["at"] is None else "at onset" if e["at"] == 0 else
-                f"{abs(e['at']):g} months {'before' if e['at'] < 0 else 'after'} onset")
+                f"{abs(e['at']):g} month{'' if abs(e['at']) == 1 else 's'} "
+                f"{'before' if e['at'] < 0 else 'after'} onset")
         evidence = f"; evidence for {', '.join(e['areas'])}" if e["areas"] else ""
         parts.append(f"{e['label'][:1].upper()}{e['label'][1:]}: {when}{evidence}.")
     if windows:

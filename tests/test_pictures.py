@@ -113,7 +113,7 @@ def event(label, at, *areas):
 
 def test_timeline_marks_onset_orders_events_and_shades_windows():
     events = [event("the death of the wife", -2, "Grief"), event("the move", -9), event("old loss", -60),
-              event("undated row", None)]
+              event("undated row", None), event("the row", -1)]
     windows = [{"label": "an event within 6 months of onset (r1)", "spans": [(-6, 0), (0, 6)]}]
     root = parse(pictures.timeline(events, windows=windows, now=4, ident="t"))
     labels = texts(root)
@@ -122,7 +122,7 @@ def test_timeline_marks_onset_orders_events_and_shades_windows():
     assert any(t.startswith("old loss (60 mo before)") for t in labels)
     assert any(t.startswith("time not known: undated row") for t in labels)
     marks = {c.get("cx") for c in root.iter("circle")}
-    assert len(marks) == 3                                    # the undated event has no place on the axis
+    assert len(marks) == 4                                    # the undated event has no place on the axis
     onset = next(line for line in root.iter("line") if line.get("stroke") == pictures.RED)
     shaded = [r for r in root.iter("rect") if r.get("fill-opacity")]
     assert len(shaded) == 2
@@ -130,6 +130,7 @@ def test_timeline_marks_onset_orders_events_and_shades_windows():
     desc = root.find("desc").text
     assert "The death of the wife: 2 months before onset; evidence for Grief." in desc
     assert "Undated row: time not known." in desc
+    assert "The row: 1 month before onset." in desc and "Onset was 4 months ago." in desc
     assert "an event within 6 months of onset (r1)" in desc
 
 
