@@ -411,6 +411,25 @@ def test_the_shipped_rules_run_the_largest_case_allowed(run_cli, tmp_path):
     assert run_cli("formulate", str(big_case(tmp_path, 60))).code == 0
 
 
+def test_a_pack_of_more_rules_than_the_limit_is_refused_before_compiling(pack, run_cli, tmp_path):
+    # The shipped rules and 1,200 more (4 files of 300): under the old limits (40 files of 300) a pack of 12,000
+    # took half a minute to load; the loader now stops at the file that passes 1,000 rules, before compiling it.
+    source = (pack / "grief.yaml").read_text(encoding="utf-8")
+    import yaml
+    rule = yaml.safe_load(source)["rules"][0]
+    for file_no in range(4):
+        rules = [dict(rule, id=f"copy_{file_no}_{i}") for i in range(300)]
+        (pack / f"zz{file_no}.yaml").write_text(json.dumps({"rules": rules}), encoding="utf-8")
+    case = tmp_path / "case.yaml"
+    case.write_text("id: c\nepisode: {onset_months_ago: 3}\n", encoding="utf-8")
+    result = run_cli("formulate", str(case), "--rules", str(pack))
+    assert result.code == 4
+    assert re.fullmatch(rf"ipt-expert: error: {re.escape(str(pack))}/zz2.yaml: brings the rule base to 1,\d\d\d rules; "
+                        r"a rule base has at most 1,000 in all \(the shipped one has about 150\)\n", result.err)
+    lint = run_cli("rules", "lint", str(pack))
+    assert lint.code == 4 and "error [rule-directory]: brings the rule base to" in lint.out
+
+
 # ------------------------------------------------- cases passed as rules
 
 def test_a_directory_of_cases_given_as_rules_is_named_as_such(run_cli):
