@@ -12,15 +12,20 @@ __version__ = VERSION
 
 
 def formulate_file(path: str, rules_dir: str | None = None, grief_school: str = "strict",
-                   allow_missing_safety_rules: bool = False):
+                   allow_missing_safety_rules: bool = False, redact: bool = False):
     """Load a case or vignette file and formulate it with a rule base (the shipped one by default).
 
     A rule base that lacks or weakens a shipped safety rule is refused unless
     ``allow_missing_safety_rules``; the formulation then lists those rules.
+    ``redact``: leave the case's free text (title, narrative, notes) out of everything reported.
     """
     from .case import load_case
     from .formulation import formulate
     from .safetyrules import load_for_formulating
 
     kb = load_for_formulating(rules_dir, allow_missing_safety_rules)
-    return formulate(load_case(path), kb, grief_school)
+    case = load_case(path)
+    if redact:
+        from .privacy import redact as redacted
+        case = redacted(case)
+    return formulate(case, kb, grief_school)

@@ -67,7 +67,52 @@ class DeterministicEngine(KnowledgeEngine):
     __strategy__ = TotalOrderStrategy
 
 
+def conflict_set_nodes(engine) -> tuple:
+    """The terminal node of every rule in the engine's Rete network (fixed once the network is built)."""
+    nodes = getattr(engine, "_ipt_conflict_set_nodes", None)
+    if nodes is None:
+        nodes = engine._ipt_conflict_set_nodes = tuple(engine.matcher._get_conflict_set_nodes())
+    return nodes
+
+
+def current_matches(engine):
+    """(rule name, context) of every match in working memory now, fired or not.
+
+    A terminal node's memory holds the tokens that currently satisfy its rule:
+    the conflict set, kept up to date by the network as facts are declared and
+    retracted.  Reading it (rather than the agenda, which forgets what has
+    fired) is what lets a what-if analysis change one fact on a running engine
+    and see the whole result.
+    """
+    for node in conflict_set_nodes(engine):
+        for info in node.memory:
+            yield node.rule.__name__, {k: v for k, v in info.context
+                                       if isinstance(k, str) and not k.startswith("__")}
+
+
+def matched_rule_names(engine, without: frozenset = frozenset()) -> frozenset:
+    """Names of the rules with at least one match; ``without``: ignore matches holding these fact ids.
+
+    Leaving out the matches that hold a fact is what retracting it does to
+    every rule whose patterns it can only satisfy (never a 'not' or an
+    'exists'): the caller checks that before asking.
+    """
+    names = set()
+    for node in conflict_set_nodes(engine):
+        if not node.memory:
+            continue
+        if not without:
+            names.add(node.rule.__name__)
+            continue
+        for info in node.memory:
+            if not any(fact.get("__factid__") in without for fact in info.data):
+                names.add(node.rule.__name__)
+                break
+    return frozenset(names)
+
+
 __all__ = [
     "AND", "AS", "EXISTS", "MATCH", "NOT", "TEST", "Fact", "KnowledgeEngine", "L", "P", "Rule", "W",
-    "DeterministicEngine", "TotalOrderStrategy", "EXPERTA_VERSION",
+    "DeterministicEngine", "TotalOrderStrategy", "EXPERTA_VERSION", "conflict_set_nodes", "current_matches",
+    "matched_rule_names",
 ]

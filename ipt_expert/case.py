@@ -11,7 +11,7 @@ from typing import Any
 
 from .constants import AREAS, NO_FOCUS  # noqa: F401  (AREAS re-exported: older imports read it from here)
 from .errors import CaseError, did_you_mean, field_path
-from .validation import validate
+from .validation import raise_all, schema_problems
 from .yamlio import Document, load_document
 
 
@@ -72,8 +72,7 @@ def case_from_document(document: Document) -> Case:
     if not isinstance(data, dict):
         raise CaseError(f"expected a mapping of case fields at the top level, got {_kind_of(data)}",
                         source=document.source, line=document.line_of(()))
-    validate(document, "case", CaseError)
-    _check_references(document)
+    raise_all(case_problems_in(document))
     key = data.get("answer_key")
     answer_key = None
     if key is not None:
@@ -119,15 +118,22 @@ def _identifiers(data: dict):
     """(name, value, path) of every id and role label in the case."""
     if isinstance(data.get("id"), str):
         yield "id", data["id"], ("id",)
-    for index, person in enumerate(data.get("persons", [])):
-        yield "id", person["id"], ("persons", index, "id")
-    for index, event in enumerate(data.get("events", [])):
+    for index, person in enumerate(_records(data, "persons")):
+        if isinstance(person, dict) and isinstance(person.get("id"), str):
+            yield "id", person["id"], ("persons", index, "id")
+    for index, event in enumerate(_records(data, "events")):
         for key in ("id", "person"):
-            if key in event:
+            if isinstance(event, dict) and isinstance(event.get(key), str):
                 yield key, event[key], ("events", index, key)
-    trigger = data.get("substance_use", {}).get("trigger_person")
-    if trigger is not None:
+    substance = data.get("substance_use", {})
+    trigger = substance.get("trigger_person") if isinstance(substance, dict) else None
+    if isinstance(trigger, str):
         yield "trigger_person", trigger, ("substance_use", "trigger_person")
+
+
+def _records(data: dict, key: str) -> list:
+    value = data.get(key, [])
+    return value if isinstance(value, list) else []
 
 
 def _kind_of(data) -> str:
@@ -137,42 +143,71 @@ def _kind_of(data) -> str:
         type(data), type(data).__name__)
 
 
+def case_problems_in(document: Document) -> list:
+    """Every problem of a parsed case file: the schema's, then the cross-references', in file order."""
+    problems = schema_problems(document, "case", CaseError)
+    try:
+        problems += list(_reference_problems(document))
+    except (KeyError, TypeError, AttributeError):
+        if not problems:      # only a file the schema refused may have a shape the checks cannot walk
+            raise
+    return problems
+
+
+def case_problems(path: str) -> list:
+    """Every problem of a case or vignette file, as CaseErrors ([] when it is valid)."""
+    try:
+        load_case(path)
+    except CaseError as exc:
+        return list(exc.problems)
+    return []
+
+
 def _check_references(document: Document) -> None:
+    raise_all(list(_reference_problems(document)))
+
+
+def _reference_problems(document: Document):
     data = document.data
-    persons = data.get("persons", [])
+    persons = [p for p in _records(data, "persons") if isinstance(p, dict) and isinstance(p.get("id"), str)]
     seen: dict[str, int] = {}
     for _name, value, where in _identifiers(data):
-        if any(ord(c) < 32 for c in value):
-            raise CaseError(f"{value!r} contains a line break or another control character", source=document.source,
+        if isinstance(value, str) and any(ord(c) < 32 for c in value):
+            yield CaseError(f"{value!r} contains a line break or another control character", source=document.source,
                             line=document.line_of(where), field=field_path(where))
-    for index, person in enumerate(persons):
+    for index, person in enumerate(_records(data, "persons")):
+        if person not in persons:
+            continue
         label = person["id"]
         if label in RESERVED_LABELS:
-            raise CaseError(f"'{label}' cannot be a role label: to the rules it means no person; use a role such as "
+            yield CaseError(f"'{label}' cannot be a role label: to the rules it means no person; use a role such as "
                             "'neighbour'", source=document.source, line=document.line_of(("persons", index, "id")),
                             field=f"persons[{index}].id")
         if label in seen:
-            raise CaseError(f"role label '{label}' is used twice (also persons[{seen[label]}]); "
+            yield CaseError(f"role label '{label}' is used twice (also persons[{seen[label]}]); "
                             "make labels unique, e.g. 'older sister' and 'younger sister'",
                             source=document.source, line=document.line_of(("persons", index, "id")),
                             field=f"persons[{index}].id")
-        seen[label] = index
+        seen.setdefault(label, index)
     event_ids: dict[str, int] = {}
-    for index, event in enumerate(data.get("events", [])):
-        if "person" in event and event["person"] not in seen:
-            raise CaseError(
+    for index, event in enumerate(_records(data, "events")):
+        if not isinstance(event, dict):
+            continue
+        if "person" in event and isinstance(event["person"], str) and event["person"] not in seen:
+            yield CaseError(
                 f"'{event['person']}' is not a person in the inventory{did_you_mean(event['person'], seen)}; "
                 "add it to persons or correct the label",
                 source=document.source, line=document.line_of(("events", index, "person")),
                 field=f"events[{index}].person")
-        if "id" in event:
+        if isinstance(event.get("id"), str):
             if event["id"] in event_ids:
-                raise CaseError(f"event id '{event['id']}' is used twice (also events[{event_ids[event['id']]}])",
+                yield CaseError(f"event id '{event['id']}' is used twice (also events[{event_ids[event['id']]}])",
                                 source=document.source, line=document.line_of(("events", index, "id")),
                                 field=f"events[{index}].id")
-            event_ids[event["id"]] = index
-    trigger = data.get("substance_use", {}).get("trigger_person")
-    if trigger is not None and trigger not in seen:
-        raise CaseError(f"'{trigger}' is not a person in the inventory{did_you_mean(trigger, seen)}",
+            event_ids.setdefault(event["id"], index)
+    substance = data.get("substance_use", {})
+    trigger = substance.get("trigger_person") if isinstance(substance, dict) else None
+    if isinstance(trigger, str) and trigger not in seen:
+        yield CaseError(f"'{trigger}' is not a person in the inventory{did_you_mean(trigger, seen)}",
                         source=document.source, line=document.line_of(("substance_use", "trigger_person")),
                         field="substance_use.trigger_person")

@@ -43,6 +43,9 @@ Exit status:
   143  terminated (SIGTERM); like Ctrl-C, no partial file is left behind
 """
 
+REDACT_HELP = "Leave out free text (title, narrative, notes): only structured fields reach the report."
+
+
 @click.group(epilog=EXIT_STATUS_HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, prog_name="ipt-expert")
 def cli():
@@ -83,17 +86,19 @@ def _complete_areas(ctx, param, incomplete):
               help="Directory of report templates searched before the shipped ones.")
 @allow_missing_safety_option
 @school_option
-def formulate(case_file, fmt, output, force, rules_dir, templates_dir, allow_missing_safety, school):
+@click.option("--redact", is_flag=True, help=REDACT_HELP)
+def formulate(case_file, fmt, output, force, rules_dir, templates_dir, allow_missing_safety, school, redact):
     """Rank the four problem areas for CASE and explain why.
 
     CASE is a case or vignette file in YAML or JSON ('-' reads standard
-    input). The report shows safety flags first, then the focus (one area, a
+    input), or the id of a shipped vignette. The report shows safety flags first, then the focus (one area, a
     second only when close), every area's score with the rules and facts
     behind it, a draft formulation, missing information and teaching notes.
 
     \b
     Examples:
       ipt-expert formulate case_vignettes/grief-01-widower-early.yaml
+      ipt-expert formulate grief-01-widower-early --redact
       ipt-expert formulate my-case.yaml -o my-case.html
       cat my-case.json | ipt-expert formulate - --format json
     """
@@ -103,14 +108,175 @@ def formulate(case_file, fmt, output, force, rules_dir, templates_dir, allow_mis
 
     # before any work: nothing is lost if the path or the format is refused
     fmt = prepare_output(output, fmt, REPORT_FORMATS, force=force, command="formulate")
-    formulation = formulate_file(case_file, rules_dir=rules_dir, grief_school=school,
-                                 allow_missing_safety_rules=allow_missing_safety)
+    formulation = formulate_file(_case_path(case_file), rules_dir=rules_dir, grief_school=school,
+                                 allow_missing_safety_rules=allow_missing_safety, redact=redact)
     write_output(render(formulation, fmt, templates_dir), output, fmt=fmt, force=force)
 
 
 def _count(number: int, noun: str) -> str:
     """'1 rule', '2 rules', '0 files'."""
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+AREA_NAMES = {**{area: area for area in AREAS}, "dispute": "role_dispute", "transition": "role_transition",
+              "deficits": "interpersonal_deficits"}
+WHATIF_FORMATS = REPORT_FORMATS
+EXPLAIN_FORMATS = ("text", "json")
+
+
+def _case_path(name: str) -> str:
+    """CASE as given when it is a file (or looks like a path), else the shipped vignette of that id."""
+    import os
+
+    from .resources import VIGNETTE_SUFFIXES, find_vignette
+
+    if name == "-" or os.path.exists(name) or "/" in name or os.sep in name or name.endswith(VIGNETTE_SUFFIXES):
+        return name        # a path: the library reads it and says what is wrong with it
+    return find_vignette(name)
+
+
+def _load(case_file, redact=False):
+    """The case or vignette CASE names (a file, '-', or a shipped vignette's id), optionally redacted."""
+    from .case import load_case
+    from .privacy import redact as redacted
+
+    case = load_case(_case_path(case_file))
+    return redacted(case) if redact else case
+
+
+@cli.command()
+@click.argument("case_file", metavar="CASE", type=INPUT_PATH, shell_complete=_complete_vignette_ids)
+@click.argument("area", metavar="[AREA]", required=False, shell_complete=_complete_areas)
+@output_options(EXPLAIN_FORMATS, what="explanation")
+@rules_option
+@school_option
+@click.option("--redact", is_flag=True, help=REDACT_HELP)
+def explain(case_file, area, fmt, output, force, rules_dir, school, redact):
+    """HOW the areas were ranked, and WHY NOT another area first.
+
+    HOW: the rules that spoke for and against AREA, the facts each matched
+    (by role label and event), its weight and the certainty factor after
+    each piece of evidence. WHY NOT, for an area that is not first: the
+    rules for it that almost applied and the condition each failed, in
+    words, and the smallest single change to the inventory that would put it
+    first. Without AREA, every area, the first one first. CASE is a file or
+    a shipped vignette's id; AREA is grief, dispute, transition or deficits
+    (or the full names).
+
+    \b
+    Examples:
+      ipt-expert explain grief-01-widower-early
+      ipt-expert explain my-case.yaml dispute --format json
+    """
+    import json
+
+    from .explain import explain as explain_case
+    from .explain import render_text
+    from .output import prepare_output, write_output
+    from .safetyrules import load_for_formulating
+
+    if area is not None and area not in AREA_NAMES:
+        from .errors import did_you_mean
+        raise click.BadParameter(f"'{area}' is not an area{did_you_mean(area, AREA_NAMES)}; expected one of: "
+                                 + ", ".join(AREA_NAMES), param_hint="AREA")
+    fmt = prepare_output(output, fmt, EXPLAIN_FORMATS, force=force, command="explain")
+    kb = load_for_formulating(rules_dir)      # a rule base without the safety rules is refused, as formulate does
+    result = explain_case(_load(case_file, redact), kb, AREA_NAMES.get(area), school)
+    text = json.dumps(result.to_dict(), indent=2) + "\n" if fmt == "json" else render_text(result)
+    write_output(text, output, fmt=fmt, force=force)
+
+
+@cli.command()
+@click.argument("case_file", metavar="CASE", type=INPUT_PATH, shell_complete=_complete_vignette_ids)
+@click.option("--set", "assignments", metavar="FIELD=VALUE", multiple=True,
+              help="Show the formulation with FIELD set to VALUE (repeatable), e.g. "
+                   "persons[father].closeness=outer or events[death-father].months_before_onset=14. "
+                   "The file is not changed.")
+@output_options(WHATIF_FORMATS, what="analysis")
+@rules_option
+@school_option
+@click.option("--redact", is_flag=True, help=REDACT_HELP)
+def whatif(case_file, assignments, fmt, output, force, rules_dir, school, redact):
+    """What if the inventory were different? Sensitivity of the formulation.
+
+    For every field of CASE: does setting it to unknown, removing the person
+    or event, or moving a timing by 3 months either way change the top area,
+    the focus or a flag? Lists the facts the formulation hinges on, most
+    fragile first, and the smallest change that puts another area first.
+    With --set, shows the whole formulation under the changes instead (the
+    file is left as it is; markdown and html apply to that formulation).
+    Changes are tried on a running engine, not by formulating every variant
+    again.
+
+    \b
+    Examples:
+      ipt-expert whatif grief-01-widower-early
+      ipt-expert whatif my-case.yaml --set "events[death-father].months_before_onset=14"
+    """
+    import json
+
+    from .errors import CaseError
+    from .output import prepare_output, write_output
+    from .safetyrules import load_for_formulating
+    from .whatif import Session, analyse, parse_assignment, render_analysis, render_changed
+
+    fmt = prepare_output(output, fmt, WHATIF_FORMATS, force=force, command="whatif")
+    kb = load_for_formulating(rules_dir)
+    session = Session(_load(case_file, redact), kb, school)
+    if not assignments:
+        if fmt in ("markdown", "html"):
+            raise click.BadParameter("the analysis is text or json; markdown and html show a formulation, "
+                                     "with --set", param_hint="'-f' / '--format'")
+        result = analyse(session.case, kb, school, session)
+        text = json.dumps(result.to_dict(), indent=2) + "\n" if fmt == "json" else render_analysis(result)
+        write_output(text, output, fmt=fmt, force=force)
+        return
+    try:
+        changes = [parse_assignment(text, session.inventory) for text in assignments]
+    except CaseError as exc:
+        raise click.BadParameter(exc.message, param_hint="'--set'") from exc
+    write_output(render_changed(session, changes, fmt), output, fmt=fmt, force=force)
+
+
+@cli.command()
+@click.argument("case_files", metavar="CASE...", nargs=-1, required=True, type=INPUT_PATH,
+                shell_complete=_complete_vignette_ids)
+@click.option("-f", "--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True)
+def validate(case_files, fmt):
+    """Check case or vignette files and list every problem in each, not only the first.
+
+    Each problem gives the file, the line, the field, the value given, what
+    is allowed and, for a misspelt value, the nearest allowed one. Exits with
+    status 3 when any file has a problem.
+
+    \b
+    Examples:
+      ipt-expert validate my-case.yaml
+      ipt-expert validate case_vignettes/*.yaml --format json
+    """
+    import json
+
+    from .case import case_problems
+    from .errors import CaseError
+    from .output import echo
+
+    report, lines = [], []
+    for name in case_files:
+        try:
+            problems = case_problems(_case_path(name))
+        except CaseError as exc:        # not found, unreadable: a problem of this file like any other
+            problems = list(exc.problems)
+        report.append({"file": name, "valid": not problems,
+                       "problems": [{"line": p.line, "field": p.field, "message": p.message} for p in problems]})
+        lines += [str(p) for p in problems]
+    bad = sum(1 for r in report if not r["valid"])
+    count = sum(len(r["problems"]) for r in report)
+    if fmt == "json":
+        echo(json.dumps({"files": report, "problems": count}, indent=2), fmt="json")
+    else:
+        echo("\n".join(lines + [f"{len(report)} file(s) checked: {count} problem(s) in {bad} file(s)"]))
+    if bad:
+        sys.exit(EXIT_INPUT)
 
 
 def _rules_dir(rules_dir):
@@ -366,7 +532,10 @@ def main(argv=None) -> None:
         report_error(shown.getvalue())
         sys.exit(exc.exit_code)
     except IptExpertError as exc:
-        report_error(f"ipt-expert: error: {exc}")
+        for problem in exc.problems:      # a file is checked whole: every problem, one line each
+            report_error(f"ipt-expert: error: {problem}")
+        if len(exc.problems) > 1:
+            report_error(f"ipt-expert: {len(exc.problems)} problems")
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: say so, and how to report it, without a traceback
         report_error(f"ipt-expert: internal error: {type(exc).__name__}: {exc}\n"

@@ -202,6 +202,7 @@ class Reasoner:
         members = {spec.id: compile_rule(spec) for spec in kb.rules}
         self._engine_class = type("CompiledKnowledgeBase", (ex.DeterministicEngine,), members)
         self._engine = None
+        self.generation = 0
 
     def _fresh_engine(self):
         if self._engine is None:
@@ -209,6 +210,7 @@ class Reasoner:
         engine = self._engine
         engine.reset()
         engine.fired = []
+        self.generation += 1     # an open what-if session on this engine is now stale
         return engine
 
     def _run(self, case: Case, grief_school: str) -> list:
@@ -228,7 +230,22 @@ class Reasoner:
 
     def findings(self, case: Case, grief_school: str = "strict") -> list:
         """Every rule firing on the case, in a canonical order."""
-        fired = self._run(case, grief_school)
+        return self.findings_of(self._run(case, grief_school))
+
+    def working_memory(self, facts: list):
+        """The engine with these facts declared and nothing fired: for changing them one by one (whatif.py).
+
+        It is the reasoner's one engine: the next ``findings()`` or
+        ``working_memory()`` resets it, which ``generation`` lets a holder notice.
+        The join budget is checked as for ``findings()``.
+        """
+        self._check_join_budget(facts)
+        engine = self._fresh_engine()
+        engine.declare(*facts)
+        return engine
+
+    def findings_of(self, fired) -> list:
+        """Findings from (rule id, context) matches, in a canonical order, each (rule, facts) once."""
         results = sorted((self._finding(self.specs[rule_id], context) for rule_id, context in fired),
                          key=lambda f: (f.rule, f.facts, f.text))
         # A rule that matches the same facts twice (a symmetric join: the spouse

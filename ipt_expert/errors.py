@@ -32,6 +32,9 @@ class IptExpertError(Exception):
         self.source = source
         self.line = line
         self.field = field
+        # Every problem found in the same file, this one first (a file is
+        # checked whole, so that one run lists them all, as linters do).
+        self.problems: list = [self]
 
     def __reduce__(self):
         # Keep the location when the error crosses a process boundary (evaluate's workers).

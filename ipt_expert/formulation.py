@@ -203,9 +203,13 @@ def _notes(findings: list) -> list:
 
 def formulate(case: Case, kb: KnowledgeBase, grief_school: str = "strict") -> Formulation:
     """Formulate one validated case with a loaded knowledge base."""
+    return assemble(case, kb, grief_school, reasoner_for(kb).findings(case, grief_school))
+
+
+def assemble(case: Case, kb: KnowledgeBase, grief_school: str, findings: list) -> Formulation:
+    """The formulation from a case's findings (however the engine produced them)."""
     from .safetyrules import safety_gaps
 
-    findings = reasoner_for(kb).findings(case, grief_school)
     candidates = rank(findings, kb.policy)
     return Formulation(case=case, grief_school=grief_school, candidates=candidates,
                        focus=choose_focus(candidates, kb.policy), flags=_flags(findings),

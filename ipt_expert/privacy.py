@@ -79,3 +79,23 @@ def privacy_warnings(data: dict) -> list:
                 warnings.append({"field": field, "text": f"'{_mask(match.group(0), what)}' looks like {what}; "
                                  "use role labels and time relative to onset"})
     return sorted(warnings, key=lambda w: (w["field"], w["text"]))
+
+
+FREE_TEXT = ("title", "narrative", "notes")
+
+
+def redact(case):
+    """The case without its free text (title, narrative, every notes field): what ``--redact`` reports on.
+
+    Rules never read free text, so the formulation is the same; only what a
+    report could repeat of the clinician's own words is gone.
+    """
+    import copy
+    from dataclasses import replace
+
+    data = {k: copy.deepcopy(v) for k, v in case.data.items() if k not in FREE_TEXT}
+    for key in ("persons", "events"):
+        for record in data.get(key, []):
+            if isinstance(record, dict):
+                record.pop("notes", None)
+    return replace(case, data=data, title="", narrative=None)

@@ -1,8 +1,9 @@
 """JSON Schema validation that speaks to the person who wrote the file.
 
-jsonschema finds every problem; we report the first one in file order, with
-its line, its field path, what was expected and, for misspelt keys and values,
-the closest valid spelling.
+jsonschema finds every problem; we report every one, in file order (the
+first is raised, carrying the others), each with its line, its field path,
+the value given, what was expected and, for misspelt keys and values, the
+closest valid spelling.
 """
 from __future__ import annotations
 
@@ -176,20 +177,30 @@ def _message(error: jsonschema.ValidationError, validator: Draft202012Validator,
     return path, error.message
 
 
-def validate(document: Document, schema_name: str, error_cls: type[IptExpertError]) -> None:
-    """Raise ``error_cls`` for the first schema violation in file order."""
+def schema_problems(document: Document, schema_name: str, error_cls: type[IptExpertError]) -> list:
+    """Every schema violation, as ``error_cls`` errors, in file order."""
     validator = _validator(schema_name)
-    errors = list(validator.iter_errors(document.data))
-    if not errors:
-        return
     located = []
-    for error in errors:
+    for error in validator.iter_errors(document.data):
         path, message = _message(error, validator, document.written)
         # A misspelt key also shows up as a missing required one; the
         # misspelling, with its did-you-mean, is the more useful message.
         located.append((error.validator == "required", document.line_of(path) or 0, field_path(path), message))
-    _, line, where, message = min(located)
-    raise error_cls(message, source=document.source, line=line or None, field=where or None)
+    return [error_cls(message, source=document.source, line=line or None, field=where or None)
+            for _, line, where, message in sorted(set(located))]
+
+
+def raise_all(problems: list) -> None:
+    """Raise the first problem, carrying every one (``.problems``), if there is any."""
+    if problems:
+        first = problems[0]
+        first.problems = list(problems)
+        raise first
+
+
+def validate(document: Document, schema_name: str, error_cls: type[IptExpertError]) -> None:
+    """Raise ``error_cls`` for the first schema violation in file order, carrying all of them."""
+    raise_all(schema_problems(document, schema_name, error_cls))
 
 
 def every_problem(document: Document, schema_name: str) -> list:

@@ -1,0 +1,990 @@
+"""What if the inventory were different?  Sensitivity on a running engine.
+
+A *change* is one edit of the inventory: a field set to 'unknown' or to
+another value, a timing moved by some months, a person or an event removed.
+A *session* holds a case's facts in the Rete network and tries changes by
+retracting and re-declaring only the facts a change touches, the way a Rete
+network is meant to be used, instead of formulating every variant from
+scratch.  What the formulation is at any moment is read from the network's
+conflict set (every rule's current matches), so nothing has to fire.
+
+Two shortcuts keep most changes away from the network, both exact:
+
+* a changed fact whose *alpha signature* (every constant test of every rule
+  on it, and the values of the fields rules join on; see matching.py) is
+  the same as before matches exactly what it matched before;
+* removing a fact that no 'not' or 'exists' condition could see only takes
+  away the matches that hold it, which the conflict set already lists.
+
+A property test checks that every outcome here equals formulating the
+changed case from scratch.
+
+The same machinery answers the question the interview asks after each
+section (``value_of_information``): of the fields still unknown, which could
+most change the top area, the focus or a flag, depending on the answer.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from . import _experta as ex
+from .case import AREAS, Case, case_from_data
+from .engine import FACT_CLASSES, Finding, reasoner_for
+from .facts import _timing, case_facts, event_labels
+from .formulation import Formulation, _flags, assemble, choose_focus, rank
+from .matching import alpha_tests, passes, positive_requirements, rules_reading, signature, signature_change
+from .rulebase import KnowledgeBase
+from .templating import event_name, human, the_person
+from .vocabulary import fact_types, field_default
+
+SECTIONS = {"patient": "patient", "episode": "episode", "safety": "safety", "social": "social",
+            "substance_use": "substance"}
+SECTION_NAMES = {"patient": "the patient", "episode": "the episode", "safety": "the safety screen",
+                 "social": "the social baseline", "substance_use": "substance use"}
+TIMING_FIELDS = ("months_before_onset", "conflict_months_before_onset", "onset_months_ago")
+NOT_EDITED = ("ref", "id", "notes", "person", "trigger_person", "distance_months", "timing")
+SHIFT = 3                                  # months, the issue's standard move
+EXTENDED_SHIFTS = (1, 2, 3, 4, 5, 6, 9, 12, 18, 24, 36)
+MONTH_ANSWERS = (0, 1, 2, 3, 4, 6, 7, 9, 12, 13, 18, 24, 36)
+COUNT_ANSWERS = (0, 1, 2, 3, 5)
+NON_NEGATIVE = ("onset_months_ago", "close_relationships_now", "close_relationships_before")
+
+
+# ------------------------------------------------------------------ changes
+
+@dataclass(frozen=True)
+class Change:
+    """One edit of the inventory.
+
+    ``ref`` names a record as reports do (``persons[father]``,
+    ``events[death-father]``, ``safety``); ``kind`` is 'set' (``field`` to
+    ``value``), 'shift' (a timing ``field`` by ``value`` months; positive is
+    earlier, further before onset) or 'remove' (the whole person or event).
+    """
+
+    kind: str
+    ref: str
+    field: str | None = None
+    value: object = None
+
+    @property
+    def path(self) -> str:
+        return self.ref if self.field is None else f"{self.ref}.{self.field}"
+
+    def to_dict(self) -> dict:
+        out = {"kind": self.kind, "ref": self.ref}
+        if self.field is not None:
+            out["field"] = self.field
+        if self.kind != "remove":
+            out["value"] = self.value
+        return out
+
+
+def _show(value) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _record_kind(ref: str) -> str:
+    return "person" if ref.startswith("persons[") else "event" if ref.startswith("events[") else "section"
+
+
+def _label(ref: str) -> str:
+    return ref[ref.index("[") + 1:-1]
+
+
+@dataclass
+class Inventory:
+    """A case's facts by record, as the engine sees them (fields with their defaults)."""
+
+    types: dict          # ref -> fact type
+    fields: dict         # ref -> {field: value}
+    school: str
+
+    @classmethod
+    def of(cls, case: Case, grief_school: str) -> "Inventory":
+        types, fields = {}, {}
+        for fact in case_facts(case, grief_school):
+            values = dict(fact.fields)
+            types[values["ref"]] = fact.type
+            fields[values["ref"]] = values
+        return cls(types, fields, grief_school)
+
+    def name(self, ref: str) -> str:
+        """A record in words: 'the father', 'the death of the wife', 'the safety screen'."""
+        kind = _record_kind(ref)
+        if kind == "person":
+            return the_person(_label(ref))
+        if kind == "event":
+            return event_name(self.fields.get(ref, {"kind": "event"}))
+        return SECTION_NAMES.get(ref, ref)
+
+    def describe(self, change: Change) -> str:
+        """The change in words, with the value it replaces."""
+        if change.kind == "remove":
+            extra = ""
+            if _record_kind(change.ref) == "person":
+                named = [r for r in self.events_of(_label(change.ref))]
+                if named:
+                    extra = " and " + ", ".join(self.name(r) for r in named)
+            return f"without {self.name(change.ref)}{extra}"
+        current = self.fields.get(change.ref, {}).get(change.field, "unknown")
+        what = f"{self.name(change.ref)}: {human(change.field)}"
+        if change.kind == "shift":
+            months = abs(change.value)
+            direction = "earlier" if change.value > 0 else "later"
+            new = current + change.value
+            unit = "month" if months == 1 else "months"
+            return f"{what} {_show(months)} {unit} {direction} ({_show(current)} -> {_show(new)})"
+        return f"{what} {_show(change.value)} (now {_show(current)})"
+
+    def events_of(self, label: str) -> list:
+        return [ref for ref, values in self.fields.items()
+                if self.types[ref] == "event" and values.get("person") == label]
+
+    def edits(self, change: Change) -> list:
+        """[(ref, new fields or None)]: the facts a change replaces or retracts."""
+        if change.ref not in self.fields:
+            raise KeyError(change.ref)
+        if change.kind == "remove":
+            if _record_kind(change.ref) == "section":
+                raise ValueError(f"{change.ref} is a section of the case; only a person or an event can be removed")
+            out = [(change.ref, None)]
+            if _record_kind(change.ref) == "person":
+                label = _label(change.ref)
+                out += [(ref, None) for ref in self.events_of(label)]
+                substance = self.fields.get("substance_use", {})
+                if substance.get("trigger_person") == label:
+                    out.append(("substance_use", {**substance,
+                                                  "trigger_person": field_default("substance", "trigger_person")}))
+            return out
+        values = dict(self.fields[change.ref])
+        old = values.get(change.field, "unknown")
+        new = old + change.value if change.kind == "shift" else change.value
+        values[change.field] = new
+        if self.types[change.ref] == "event" and change.field == "months_before_onset":
+            values["distance_months"], values["timing"] = _timing(new)
+        return [(change.ref, values)]
+
+
+def apply_to_data(data: dict, change: Change) -> dict:
+    """The case data with the change made (a copy): what formulating it from scratch would read."""
+    data = copy.deepcopy(data)
+    kind = _record_kind(change.ref)
+    if kind == "section":
+        record = data.setdefault(change.ref, {})
+    elif kind == "person":
+        label = _label(change.ref)
+        index = next(i for i, p in enumerate(data.get("persons", [])) if p["id"] == label)
+        if change.kind == "remove":
+            del data["persons"][index]
+            data["events"] = [e for e in data.get("events", []) if e.get("person") != label]
+            if data.get("substance_use", {}).get("trigger_person") == label:
+                del data["substance_use"]["trigger_person"]
+            return data
+        record = data["persons"][index]
+    else:
+        events = data.get("events", [])
+        index = event_labels(events).index(_label(change.ref))
+        if change.kind == "remove":
+            del events[index]
+            return data
+        record = events[index]
+    if change.kind == "shift":
+        record[change.field] = record[change.field] + change.value
+    else:
+        record[change.field] = change.value
+    return data
+
+
+def _schema_field(fact_type: str, name: str):
+    return fact_types()[fact_type].fields.get(name)
+
+
+def _editable(inventory: Inventory, ref: str) -> list:
+    fact_type = inventory.types[ref]
+    return [name for name in fact_types()[fact_type].fields if name not in NOT_EDITED]
+
+
+def standard_changes(inventory: Inventory) -> list:
+    """The issue's sensitivity set: every known field to 'unknown', every timing +-3 months, every record removed."""
+    changes = []
+    for ref, values in inventory.fields.items():
+        if inventory.types[ref] == "options":
+            continue
+        for name in _editable(inventory, ref):
+            spec = _schema_field(inventory.types[ref], name)
+            value = values.get(name, "unknown")
+            if value == "unknown" and not isinstance(value, bool):
+                continue
+            if "unknown" in spec.values:
+                changes.append(Change("set", ref, name, "unknown"))
+            if name in TIMING_FIELDS and _is_number(value):
+                for delta in (SHIFT, -SHIFT):
+                    if _allowed_number(name, value + delta):
+                        changes.append(Change("shift", ref, name, delta))
+        if _record_kind(ref) != "section":
+            changes.append(Change("remove", ref))
+    return changes
+
+
+def _typed_value(value) -> tuple:
+    return (type(value).__name__, value)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _allowed_number(name: str, value) -> bool:
+    if name in NON_NEGATIVE and value < 0:
+        return False
+    return -1200 <= value <= 1200
+
+
+def answers(fact_type: str, name: str, current) -> list:
+    """Every value a field could take instead of ``current`` (numbers: a representative set)."""
+    spec = _schema_field(fact_type, name)
+    if spec.kind == "enum":
+        return [v for v in spec.values if not _equal(v, current)]
+    if spec.kind == "number":
+        pool = COUNT_ANSWERS if name.startswith("close_relationships") else MONTH_ANSWERS
+        out = [v for v in pool if not _equal(v, current)]
+        if _is_number(current):
+            out.append("unknown")
+        return out
+    return []
+
+
+def _equal(a, b) -> bool:
+    return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
+
+
+def change_size(change: Change, inventory: Inventory) -> float:
+    """How big an edit is: a timing moved by m months is m/3; one value 1; a record removed 2 (+1 per event
+    it takes); an event made another kind of event 2.5."""
+    if change.kind == "shift":
+        return abs(change.value) / SHIFT
+    if change.kind == "remove":
+        return 2.0 + (len(inventory.events_of(_label(change.ref))) if _record_kind(change.ref) == "person" else 0)
+    if change.field == "kind":
+        return 2.5           # another kind of event altogether: more than leaving it out
+    return 1.0
+
+
+def all_single_changes(inventory: Inventory) -> list:
+    """Every single edit worth trying, smallest first: timings moved, values changed, records removed."""
+    changes = []
+    for ref, values in inventory.fields.items():
+        fact_type = inventory.types[ref]
+        if fact_type == "options":
+            continue
+        for name in _editable(inventory, ref):
+            current = values.get(name, "unknown")
+            if name in TIMING_FIELDS and _is_number(current):
+                for months in EXTENDED_SHIFTS:
+                    for delta in (months, -months):
+                        if _allowed_number(name, current + delta):
+                            changes.append(Change("shift", ref, name, delta))
+                changes.append(Change("set", ref, name, "unknown"))
+                continue
+            changes.extend(Change("set", ref, name, value) for value in answers(fact_type, name, current)
+                           if not (_is_number(value) and not _allowed_number(name, value)))
+        if _record_kind(ref) != "section":
+            changes.append(Change("remove", ref))
+    return sorted(changes, key=lambda c: (change_size(c, inventory), c.path, _show(c.value)))
+
+
+# ------------------------------------------------------------------ outcomes
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a formulation concludes: the ranking, the focus and the flags (and the rules behind them)."""
+
+    rules: frozenset
+    ranking: tuple          # ((area, certainty factor), ...), best first
+    focus: tuple
+    flags: tuple            # ((flag id, severity), ...)
+
+    @property
+    def top(self) -> str | None:
+        """The first area, or None when no area has any evidence (the order is then only the tie order)."""
+        area, factor = self.ranking[0]
+        return area if factor > 0 else None
+
+    def score(self, area: str) -> float:
+        return max(dict(self.ranking)[area], 0.0)
+
+    def effects(self, base: "Outcome") -> tuple:
+        """What differs from ``base``: 'top area', 'focus', 'flags'."""
+        out = []
+        if self.top != base.top:
+            out.append("top area")
+        if self.focus != base.focus:
+            out.append("focus")
+        if self.flags != base.flags:
+            out.append("flags")
+        return tuple(out)
+
+    def to_dict(self) -> dict:
+        return {"top": self.top, "focus": list(self.focus) if self.top else [],
+                "ranking": [{"area": a, "score": round(max(cf, 0.0), 3)} for a, cf in self.ranking],
+                "flags": [{"id": i, "severity": s} for i, s in self.flags]}
+
+
+def outcome_of_findings(findings: list, kb: KnowledgeBase) -> Outcome:
+    candidates = rank(findings, kb.policy)
+    return Outcome(rules=frozenset(f.rule for f in findings),
+                   ranking=tuple((c.area, round(c.certainty.factor, 9)) for c in candidates),
+                   focus=tuple(choose_focus(candidates, kb.policy)),
+                   flags=tuple((f["id"], f["severity"]) for f in _flags(findings)))
+
+
+class Session:
+    """A case's facts on a running engine, changed and read back without formulating from scratch.
+
+    Holds the reasoner's one engine: formulating anything else while the
+    session is open ends it (its methods then raise RuntimeError).
+    """
+
+    def __init__(self, case: Case, kb: KnowledgeBase, grief_school: str = "strict"):
+        self.case, self.kb, self.grief_school = case, kb, grief_school
+        self.reasoner = reasoner_for(kb)
+        self.inventory = Inventory.of(case, grief_school)
+        self._alpha = alpha_tests(kb)
+        self._declared = {ref: FACT_CLASSES[self.inventory.types[ref]](**values)
+                          for ref, values in self.inventory.fields.items()}
+        self.engine = self.reasoner.working_memory(list(self._declared.values()))
+        self._generation = self.reasoner.generation
+        self._outcomes: dict = {}
+        self._memo: dict = {}         # ref -> {rules in doubt: outcome}, valid while the other facts stay as they are
+        self._dead: dict = {}         # fact type -> rules another type's facts can never satisfy, likewise
+        self._contexts: dict = {}     # ref -> (signature, rules held by other facts, rules matched, dead), likewise
+        self.stats = {"network": 0, "signature": 0, "conflict_set": 0, "bound": 0}
+        self._goal = None
+
+    # -- reading
+    def _check(self) -> None:
+        if self.reasoner.generation != self._generation:
+            raise RuntimeError("this what-if session ended: its engine was used for another case")
+
+    def _outcome_of(self, rules: frozenset) -> Outcome:
+        outcome = self._outcomes.get(rules)
+        if outcome is None:
+            specs = self.reasoner.specs
+            findings = [Finding(rule=r, kind=specs[r].kind, text="", source="", basis="", facts=(),
+                                area=specs[r].area, direction=specs[r].direction, weight=specs[r].weight,
+                                severity=specs[r].severity, flag=specs[r].flag) for r in sorted(rules)]
+            outcome = self._outcomes[rules] = outcome_of_findings(findings, self.kb)
+        return outcome
+
+    def outcome(self) -> Outcome:
+        """The formulation's conclusions for the facts as they stand now."""
+        self._check()
+        return self._outcome_of(ex.matched_rule_names(self.engine))
+
+    def findings(self) -> list:
+        """Every rule's current matches as findings (sentences rendered), as ``Reasoner.findings`` gives them."""
+        self._check()
+        return self.reasoner.findings_of(ex.current_matches(self.engine))
+
+    def formulation(self) -> Formulation:
+        """The whole formulation of the facts as they stand now."""
+        return assemble(self.case, self.kb, self.grief_school, self.findings())
+
+    # -- changing
+    def _replace(self, edits: list) -> list:
+        """Retract the facts the edits name and declare their new versions; return what undoes it."""
+        undo = []
+        for ref, _ in edits:
+            old = self._declared.pop(ref, None)
+            if old is not None:
+                self.engine.retract(old)
+            undo.append((ref, self.inventory.fields[ref] if old is not None else None))
+        new = []
+        for ref, values in edits:
+            if values is not None:
+                fact = FACT_CLASSES[self.inventory.types[ref]](**values)
+                self._declared[ref] = fact
+                new.append(fact)
+        if new:
+            self.engine.declare(*new)
+        return undo
+
+    def apply(self, change: Change) -> Outcome:
+        """Make a change for good (as an interview does after an answer) and return the new outcome."""
+        self._check()
+        case = case_from_data(apply_to_data(self.case.data, change), self.case.source)
+        inventory = Inventory.of(case, self.grief_school)
+        edits = self.inventory.edits(change)
+        self._replace(edits)
+        self._memo.clear()
+        self._dead.clear()
+        self._contexts.clear()
+        self.case = case
+        expected = dict(self.inventory.fields)
+        for ref, values in edits:
+            if values is None:
+                expected.pop(ref, None)
+            else:
+                expected[ref] = values
+        if expected != inventory.fields:
+            # An event's label follows its content (facts.event_labels): when the
+            # change relabels one, declare the facts afresh under the new labels.
+            self.__init__(case, self.kb, self.grief_school)
+        else:
+            self.inventory = inventory
+        return self.outcome()
+
+    def trial(self, change: Change) -> Outcome:
+        """The outcome under one change; the facts are as before afterwards."""
+        return self.trials([change])[0]
+
+    def trials(self, changes: list, goal: tuple | None = None) -> list:
+        """The outcome under each change, tried one at a time.
+
+        With ``goal`` (areas), a change that cannot put any of those areas
+        first gives None instead of its outcome, and when that is clear
+        without the network it never reaches it: the rules still in doubt
+        are granted in the goal area's favour, and if even then the area is
+        not first, no outcome of the change can make it so (a score rises
+        with evidence for and falls with evidence against).
+        """
+        self._check()
+        self._goal = goal
+        results: list = [None] * len(changes)
+        by_fact: dict = {}
+        for index, change in enumerate(changes):
+            edits = self.inventory.edits(change)
+            if len(edits) == 1:
+                by_fact.setdefault(edits[0][0], []).append((index, edits[0][1]))
+            elif all(values is None for _, values in edits):
+                settled = self._removal_settled([ref for ref, _ in edits])
+                if settled is not None:
+                    results[index] = settled
+                    self.stats["conflict_set"] += 1
+                else:
+                    undo = self._replace(edits)
+                    results[index] = self._outcome_of(ex.matched_rule_names(self.engine))
+                    self._replace(undo)
+                    self.stats["network"] += 1
+            else:
+                undo = self._replace(edits)
+                results[index] = self._outcome_of(ex.matched_rule_names(self.engine))
+                self._replace(undo)
+                self.stats["network"] += 1
+        for ref, tries in by_fact.items():
+            self._try_one_fact(ref, tries, results)
+        if goal is not None:
+            results = [o if o is not None and o.top in goal else None for o in results]
+        return results
+
+    def _hopeless(self, settled: frozenset, doubt: tuple) -> bool:
+        """Whether no way the doubtful rules could turn out puts a goal area first."""
+        if self._goal is None:
+            return False
+        specs = self.reasoner.specs
+        for area in self._goal:
+            favoured = set(settled)
+            for rule in doubt:
+                spec = specs[rule]
+                if spec.kind == "evidence" and (spec.area == area) == (spec.direction == "for"):
+                    favoured.add(rule)
+                else:
+                    favoured.discard(rule)
+            if self._outcome_of(frozenset(favoured)).top == area:
+                return False
+        return True
+
+    def _others(self, ref: str):
+        """other(fact type, field): the values of that field in every other fact of that type (remembered)."""
+        seen: dict = {}
+
+        def others(other_type: str, other_field: str) -> tuple:
+            key = (other_type, other_field)
+            if key not in seen:
+                seen[key] = tuple(sorted({_typed_value(values.get(other_field, "unknown"))
+                                          for other, values in self.inventory.fields.items()
+                                          if self.inventory.types[other] == other_type and other != ref},
+                                         key=repr))
+                seen[key] = tuple(value for _, value in seen[key])
+            return seen[key]
+        return others
+
+    def _removal_settled(self, refs: list) -> Outcome | None:
+        """The outcome without several facts, when the conflict set settles it (see _try_one_fact), else None."""
+        gone = frozenset(self._declared[ref].get("__factid__") for ref in refs)
+        held_by_others = ex.matched_rule_names(self.engine, gone)
+        hits: dict = {}        # rule -> [any pattern, a 'not' pattern, an 'exists' pattern] the removed facts pass
+        dead: set = set()
+        for ref in refs:
+            fact_type = self.inventory.types[ref]
+            tests = self._alpha.get(fact_type)
+            if tests is None:
+                continue
+            dead |= self._unsatisfiable(fact_type)
+            before = signature(tests, self.inventory.fields[ref], self._others(ref))
+            for rule, indices, _positive, negated, existential in tests.rules:
+                hit = hits.setdefault(rule, [False, False, False])
+                hit[0] = hit[0] or any(before[i] for i in indices)
+                hit[1] = hit[1] or any(before[i] for i in negated)
+                hit[2] = hit[2] or any(before[i] for i in existential)
+        lost = []
+        for rule, (seen, negated, existential) in hits.items():
+            if rule in dead or not seen or (rule in held_by_others and not existential):
+                continue
+            if existential or negated:
+                return None
+            lost.append(rule)
+        return self._outcome_of(ex.matched_rule_names(self.engine) - frozenset(lost))
+
+    def _unsatisfiable(self, fact_type: str) -> frozenset:
+        """Rules with a positive pattern, on another type of fact, that no fact of that type passes.
+
+        No change to a fact of ``fact_type`` can make such a rule match.
+        """
+        found = self._dead.get(fact_type)
+        if found is None:
+            by_type: dict = {}
+            for ref, values in self.inventory.fields.items():
+                by_type.setdefault(self.inventory.types[ref], []).append(values)
+            found = frozenset(
+                rule for rule, patterns in positive_requirements(self.kb).items()
+                if any(other != fact_type and not any(all(passes(t, values.get(t.field, "unknown")) for t in tests)
+                                                      for values in by_type.get(other, ()))
+                       for other, tests in patterns))
+            self._dead[fact_type] = found
+        return found
+
+    def _try_one_fact(self, ref: str, tries: list, results: list) -> None:
+        """Variants of one fact: settled without the network when that is exact, else with it.
+
+        A rule none of whose patterns sees a difference between the old and
+        the new version of the fact (matching.signature) keeps its status; so
+        does a rule that other facts already satisfy, unless the new version
+        could block them through a 'not' or the fact could be the witness of
+        an 'exists'; a rule only the old version satisfied, and that the new
+        one cannot, is lost (when the old one blocked nothing).  When no rule is left in doubt, the outcome is the
+        current one.  Otherwise the rules in doubt, and how the new version
+        looks to each, decide the outcome: variants that agree on that share
+        one trip through the network, made with the fact retracted once.
+        """
+        fact_type = self.inventory.types[ref]
+        tests = self._alpha.get(fact_type)
+        old = self.inventory.fields[ref]
+        if tests is None:          # no rule looks at this kind of fact
+            for index, _ in tries:
+                results[index] = self.outcome()
+                self.stats["signature"] += 1
+            return
+
+        others = self._others(ref)
+        context = self._contexts.get(ref)
+        if context is None:
+            fact_id = self._declared[ref].get("__factid__")
+            context = self._contexts[ref] = (
+                signature(tests, old, others), ex.matched_rule_names(self.engine, frozenset([fact_id])),
+                ex.matched_rule_names(self.engine), self._unsatisfiable(fact_type))
+        before, held_by_others, now, dead = context
+        absent = (False,) * len(before)
+        memo = self._memo.setdefault(ref, {})
+        pending: dict = {}
+        for index, values in tries:
+            after = absent if values is None else signature_change(tests, before, old, values, others)
+            doubt, lost = [], []
+            for rule, indices, positive, negated, existential in rules_reading(tests, before, after):
+                if rule in dead:
+                    continue                       # it cannot match whatever this fact is
+                if existential:
+                    doubt.append((rule, tuple(after[i] for i in indices)))
+                elif rule in held_by_others:
+                    if any(after[i] for i in negated):   # the new version might block those matches
+                        doubt.append((rule, tuple(after[i] for i in indices)))
+                elif not any(after[i] for i in positive) and not any(before[i] for i in negated):
+                    lost.append(rule)              # only a match with the new version could satisfy it
+                else:
+                    doubt.append((rule, tuple(after[i] for i in indices)))
+            key = tuple(doubt)
+            if not key:
+                results[index] = self._outcome_of(now - frozenset(lost))
+                self.stats["signature"] += 1
+            elif key in memo:
+                results[index] = memo[key]
+                self.stats["signature"] += 1
+            elif self._hopeless(now - frozenset(lost), tuple(rule for rule, _ in doubt)):
+                results[index] = None
+                self.stats["bound"] += 1
+            else:
+                pending.setdefault(key, []).append((index, values))
+        if not pending:
+            return
+        original = self._declared.pop(ref)
+        self.engine.retract(original)
+        for key, group in pending.items():
+            self.stats["network"] += 1
+            values = group[0][1]
+            if values is None:
+                outcome = self._outcome_of(ex.matched_rule_names(self.engine))
+            else:
+                fact = FACT_CLASSES[fact_type](**values)
+                self.engine.declare(fact)
+                outcome = self._outcome_of(ex.matched_rule_names(self.engine))
+                self.engine.retract(fact)
+            memo[key] = outcome
+            for index, _ in group:
+                results[index] = outcome
+        restored = FACT_CLASSES[fact_type](**old)
+        self.engine.declare(restored)
+        self._declared[ref] = restored
+
+
+# ------------------------------------------------------------------ analysis
+
+EFFECT_WEIGHT = {"top area": 3, "focus": 2, "flags": 1}
+
+
+@dataclass(frozen=True)
+class Variant:
+    change: Change
+    text: str
+    size: float
+    outcome: Outcome
+    effects: tuple
+
+    @property
+    def severity(self) -> int:
+        return max((EFFECT_WEIGHT[e] for e in self.effects), default=0)
+
+    def to_dict(self, base: Outcome) -> dict:
+        return {"change": self.change.to_dict(), "path": self.change.path, "text": self.text,
+                "size": round(self.size, 3), "effects": list(self.effects), "outcome": self.outcome.to_dict()}
+
+
+@dataclass(frozen=True)
+class Hinge:
+    """A record (person, event or section) some change of which moves the formulation."""
+
+    ref: str
+    name: str
+    variants: tuple         # Variants that change something, most telling first
+
+    @property
+    def fragility(self) -> tuple:
+        first = self.variants[0]
+        return (-first.severity, first.size, -len(self.variants))
+
+
+@dataclass
+class WhatIf:
+    case: Case
+    kb: KnowledgeBase
+    grief_school: str
+    base: Outcome
+    variants: list          # Variants of the standard set, in the order tried
+    hinges: list            # Hinge, most fragile first
+    smallest_flip: Variant | None
+    tried: int
+    stats: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "tool": "ipt-expert", "case": self.case.id, "grief_school": self.grief_school,
+            "base": self.base.to_dict(), "variants_tried": self.tried,
+            "changes": [v.to_dict(self.base) for v in self.variants if v.effects],
+            "unchanged": [v.change.path if v.change.kind != "shift" else f"{v.change.path}{v.change.value:+g}"
+                          for v in self.variants if not v.effects],
+            "hinges": [{"ref": h.ref, "name": h.name, "changes": [v.to_dict(self.base) for v in h.variants]}
+                       for h in self.hinges],
+            "smallest_flip": self.smallest_flip.to_dict(self.base) if self.smallest_flip else None,
+        }
+
+
+def _variants(session: Session, changes: list, base: Outcome, goal: tuple | None = None) -> list:
+    """Each change with its outcome; with ``goal``, only those that put a goal area first."""
+    outcomes = session.trials(changes, goal)
+    inventory = session.inventory
+    return [Variant(c, inventory.describe(c), change_size(c, inventory), o, o.effects(base))
+            for c, o in zip(changes, outcomes) if o is not None]
+
+
+def first_change_making(session: Session, wanted, base: Outcome | None = None,
+                        changes: list | None = None, goal: tuple | None = None,
+                        known: dict | None = None) -> Variant | None:
+    """The smallest change (of ``changes``, by default every single change) after which ``wanted(outcome)`` holds.
+
+    Changes are tried one size at a time, smallest first (then by path), so
+    the search stops at the first size that gives one.  ``goal``: areas one
+    of which must be first for ``wanted`` to hold (lets hopeless changes skip
+    the network); ``known``: variants already tried, by change.
+    """
+    base = base or session.outcome()
+    inventory = session.inventory
+    known = known or {}
+    by_size: dict = {}
+    for change in (all_single_changes(inventory) if changes is None else changes):
+        by_size.setdefault(change_size(change, inventory), []).append(change)
+    for size in sorted(by_size):
+        fresh = [c for c in by_size[size] if c not in known]
+        tried = [known[c] for c in by_size[size] if c in known] + _variants(session, fresh, base, goal)
+        found = [v for v in tried if wanted(v.outcome)]
+        if found:
+            return _smallest(found)
+    return None
+
+
+def smallest_changes_to_top(session: Session, areas, changes: list | None = None) -> dict:
+    """For each area, the smallest single change that puts it first (or None): one pass over the changes."""
+    base = session.outcome()
+    changes = all_single_changes(session.inventory) if changes is None else changes
+    variants = _variants(session, changes, base, tuple(areas))
+    return {area: _smallest([v for v in variants if v.outcome.top == area]) for area in areas}
+
+
+def _smallest(variants: list) -> Variant | None:
+    if not variants:
+        return None
+    return min(variants, key=lambda v: (v.size, v.change.path, _show(v.change.value)))
+
+
+def flip_candidates(inventory: Inventory) -> list:
+    """The changes searched for the smallest flip: the standard set and every timing moved up to 3 years."""
+    changes = standard_changes(inventory)
+    seen = set(changes)
+    for change in all_single_changes(inventory):
+        if change.kind == "shift" and change not in seen:
+            changes.append(change)
+    return changes
+
+
+def analyse(case: Case, kb: KnowledgeBase, grief_school: str = "strict", session: Session | None = None) -> WhatIf:
+    """The what-if analysis: every standard change, the hinges, the smallest change that flips the top area."""
+    session = session or Session(case, kb, grief_school)
+    base = session.outcome()
+    variants = _variants(session, standard_changes(session.inventory), base)
+    by_ref: dict = {}
+    for variant in variants:
+        if variant.effects:
+            by_ref.setdefault(variant.change.ref, []).append(variant)
+    hinges = [Hinge(ref, session.inventory.name(ref),
+                    tuple(sorted(found, key=lambda v: (-v.severity, v.size, v.change.path, _show(v.change.value)))))
+              for ref, found in by_ref.items()]
+    hinges.sort(key=lambda h: (h.fragility, h.ref))
+    flip = first_change_making(session, lambda o: o.top not in (None, base.top), base,
+                               flip_candidates(session.inventory),
+                               goal=tuple(a for a in AREAS if a != base.top),
+                               known={v.change: v for v in variants})
+    return WhatIf(case=case, kb=kb, grief_school=grief_school, base=base, variants=variants, hinges=hinges,
+                  smallest_flip=flip, tried=len(variants), stats=dict(session.stats))
+
+
+# ------------------------------------------------------- value of information
+
+@dataclass(frozen=True)
+class Question:
+    """A field still unknown, and what each possible answer would do to the formulation."""
+
+    ref: str
+    field: str
+    text: str
+    answers: tuple          # Variants, one per possible answer
+    moves: int              # how many answers change the top area, the focus or a flag
+    largest: int            # the largest effect: 3 top area, 2 focus, 1 flags, 0 none
+    swing: float            # the largest change in the current top area's score
+
+    @property
+    def path(self) -> str:
+        return f"{self.ref}.{self.field}"
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "text": self.text, "moves": self.moves,
+                "largest_effect": next((k for k, v in EFFECT_WEIGHT.items() if v == self.largest), "none"),
+                "swing": round(self.swing, 3),
+                "answers": [{"value": v.change.value, "effects": list(v.effects), "outcome": v.outcome.to_dict()}
+                            for v in self.answers]}
+
+
+def value_of_information(session: Session, relevant_only: bool = True) -> list:
+    """Every unknown field, with how far its possible answers could move the formulation, largest first.
+
+    For the interview's follow-up questions: the first ones are those whose
+    answer could change the top area, then the focus, then a flag; among
+    equals, the one whose answers swing the leading area's score most.
+    """
+    base = session.outcome()
+    inventory = session.inventory
+    looked_at = {t: set(a.by_field[1]) for t, a in session._alpha.items()}
+    questions = []
+    for ref, values in inventory.fields.items():
+        fact_type = inventory.types[ref]
+        if fact_type == "options":
+            continue
+        for name in _editable(inventory, ref):
+            current = values.get(name, "unknown")
+            if not (current == "unknown" and not isinstance(current, bool)):
+                continue
+            seen = looked_at.get(fact_type, set())
+            if relevant_only and name not in seen and not (name == "months_before_onset" and
+                                                          {"distance_months", "timing"} & seen):
+                continue
+            changes = [Change("set", ref, name, v) for v in answers(fact_type, name, current)
+                       if not (_is_number(v) and not _allowed_number(name, v))]
+            if not changes:
+                continue
+            found = _variants(session, changes, base)
+            lead = base.ranking[0][0]
+            swing = max(abs(v.outcome.score(lead) - base.score(lead)) for v in found)
+            questions.append(Question(ref, name, f"{inventory.name(ref)}: {human(name)}", tuple(found),
+                                      moves=sum(1 for v in found if v.effects),
+                                      largest=max(v.severity for v in found), swing=swing))
+    questions.sort(key=lambda q: (-q.largest, -q.moves, -q.swing, q.path))
+    return questions
+
+
+def parse_assignment(text: str, inventory: Inventory) -> Change:
+    """'persons[father].closeness=outer' (or 'events[death-father].months_before_onset=14') as a Change."""
+    from .errors import CaseError, did_you_mean
+
+    if "=" not in text:
+        raise CaseError(f"'{text}' is not FIELD=VALUE, e.g. persons[father].closeness=outer", field="--set")
+    path, raw = text.split("=", 1)
+    path, raw = path.strip(), raw.strip()
+    ref, _, name = path.rpartition(".")
+    if ref not in inventory.fields or inventory.types.get(ref) == "options":
+        known = [r for r in inventory.fields if inventory.types[r] != "options"]
+        raise CaseError(f"'{ref or path}' is not a record of this case{did_you_mean(ref or path, known)}; "
+                        f"records: {', '.join(known)}", field="--set")
+    fact_type = inventory.types[ref]
+    editable = _editable(inventory, ref)
+    if name not in editable:
+        raise CaseError(f"'{name}' is not a field of {ref} that can be set{did_you_mean(name, editable)}; "
+                        f"fields: {', '.join(editable)}", field="--set")
+    value = _parse_value(raw)
+    spec = _schema_field(fact_type, name)
+    if spec.kind == "enum" and not any(_equal(value, v) for v in spec.values):
+        shown = ", ".join(_show(v) for v in spec.values)
+        raise CaseError(f"{raw!r} is not a value of {path}{did_you_mean(raw, [_show(v) for v in spec.values])}; "
+                        f"expected one of: {shown}", field="--set")
+    if spec.kind == "number" and not (_is_number(value) or value == "unknown"):
+        raise CaseError(f"{path} is a number of months or 'unknown', not {raw!r}", field="--set")
+    return Change("set", ref, name, value)
+
+
+def _parse_value(raw: str):
+    lowered = raw.lower()
+    if lowered in ("true", "yes"):
+        return True
+    if lowered in ("false", "no"):
+        return False
+    try:
+        return int(raw)
+    except ValueError:
+        pass
+    try:
+        number = float(raw)
+    except ValueError:
+        return raw
+    return number if number == number and abs(number) != float("inf") else raw
+
+
+
+# ------------------------------------------------------------------ reports
+
+def _area_name(kb: KnowledgeBase, area: str | None) -> str:
+    return "no area (nothing has evidence)" if area is None else kb.policy.area(area).name
+
+
+def describe_effects(outcome: Outcome, base: Outcome, kb: KnowledgeBase) -> str:
+    """What a change does, in words: 'top area Grief -> Role dispute; flag added: ...'."""
+    parts = []
+    if outcome.top != base.top:
+        parts.append(f"top area {_area_name(kb, base.top)} -> {_area_name(kb, outcome.top)}")
+    if outcome.focus != base.focus and outcome.top == base.top:
+        parts.append("focus " + " + ".join(_area_name(kb, a) for a in base.focus) + " -> "
+                     + " + ".join(_area_name(kb, a) for a in outcome.focus))
+    before, after = dict(base.flags), dict(outcome.flags)
+    for flag in sorted(set(after) - set(before)):
+        parts.append(f"flag raised: {flag} ({after[flag]})")
+    for flag in sorted(set(before) - set(after)):
+        parts.append(f"flag gone: {flag}")
+    for flag in sorted(set(before) & set(after)):
+        if before[flag] != after[flag]:
+            parts.append(f"flag {flag}: {before[flag]} -> {after[flag]}")
+    return "; ".join(parts) or "no change"
+
+
+def _summary(outcome: Outcome, kb: KnowledgeBase) -> str:
+    lead = outcome.ranking[0]
+    flags = ", ".join(f"{i} ({s})" for i, s in outcome.flags) or "none"
+    if outcome.top is None:
+        return f"no area has evidence; flags: {flags}"
+    focus = " + ".join(_area_name(kb, a) for a in outcome.focus)
+    return f"top area {_area_name(kb, lead[0])} ({max(lead[1], 0):.2f}); focus {focus}; flags: {flags}"
+
+
+def render_analysis(result: WhatIf, kb: KnowledgeBase | None = None) -> str:
+    """The what-if analysis as text."""
+    from textwrap import fill
+
+    kb = kb or result.kb
+    lines = [f"WHAT IF: {result.case.id} (grief school: {result.grief_school})",
+             f"Now: {_summary(result.base, kb)}"]
+    moving = [v for v in result.variants if v.effects]
+    lines.append(fill(f"{result.tried} changes tried (every known field set to unknown, every timing moved "
+                      f"{SHIFT} months either way, every person and event removed): {len(moving)} change the "
+                      "top area, the focus or a flag.", width=96))
+    lines.append("")
+    if result.hinges:
+        lines.append("THE FORMULATION HINGES ON (most fragile first)")
+        for number, hinge in enumerate(result.hinges, 1):
+            lines.append(f"{number}. {hinge.name} [{hinge.ref}]")
+            for variant in hinge.variants:
+                lines.append(fill(f"- {variant.text}: {describe_effects(variant.outcome, result.base, kb)}",
+                                  width=96, initial_indent="   ", subsequent_indent="     "))
+    else:
+        lines.append("No single change of this kind moves the top area, the focus or a flag.")
+    lines.append("")
+    lines.append("SMALLEST CHANGE THAT PUTS ANOTHER AREA FIRST")
+    if result.smallest_flip is None:
+        lines.append("   none: no field set to unknown, no timing moved (up to 3 years), no person or event "
+                     "removed puts another area first.")
+    else:
+        flip = result.smallest_flip
+        lines.append(fill(f"{flip.text}: {describe_effects(flip.outcome, result.base, kb)} "
+                          f"({flip.outcome.score(flip.outcome.top):.2f})", width=96,
+                          initial_indent="   ", subsequent_indent="     "))
+    return "\n".join(lines) + "\n"
+
+
+def render_changed(session: Session, changes: list, fmt: str = "text", template_dir: str | None = None) -> str:
+    """The formulation under the changes (made on the session, not on any file), with what changed."""
+    import json
+
+    from .report import render
+
+    base = session.outcome()
+    texts = [session.inventory.describe(change) for change in changes]
+    for change in changes:
+        session.apply(change)
+    after = session.outcome()
+    formulation = session.formulation()
+    if fmt == "json":
+        return json.dumps({"changes": [dict(c.to_dict(), path=c.path, text=t) for c, t in zip(changes, texts)],
+                           "before": base.to_dict(), "after": after.to_dict(),
+                           "effects": list(after.effects(base)),
+                           "formulation": json.loads(render(formulation, "json", template_dir))}, indent=2) + "\n"
+    report = render(formulation, fmt, template_dir)
+    if fmt == "html":
+        return report
+    header = ["WHAT IF (the case file is unchanged):"] + [f"  {t}" for t in texts]
+    lead = base.ranking[0][0]
+    header.append(f"  => {describe_effects(after, base, session.kb)}; score of {_area_name(session.kb, lead)} "
+                  f"{base.score(lead):.2f} -> {after.score(lead):.2f}")
+    if fmt == "markdown":
+        return "\n".join("> " + line for line in header) + "\n\n" + report
+    return "\n".join(header) + "\n\n" + report

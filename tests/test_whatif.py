@@ -1,0 +1,134 @@
+"""What-if on a running engine equals formulating every variant from scratch (and the analysis built on it)."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import VIGNETTES
+from strategies import cases
+from ipt_expert.case import case_from_data, load_case
+from ipt_expert.engine import Reasoner
+from ipt_expert.errors import CaseError
+from ipt_expert.formulation import formulate
+from ipt_expert.resources import shipped_rules_dir
+from ipt_expert.rulebase import load_knowledge_base
+from ipt_expert.whatif import (Change, Session, all_single_changes, analyse, apply_to_data, outcome_of_findings,
+                               parse_assignment, standard_changes, value_of_information)
+
+KB = load_knowledge_base(shipped_rules_dir())
+# Formulating from scratch on an engine of its own: the sessions hold the shared one.
+SCRATCH = Reasoner(KB)
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                          HealthCheck.data_too_large])
+
+
+def from_scratch(data: dict, school: str = "strict"):
+    return outcome_of_findings(SCRATCH.findings(case_from_data(data), school), KB)
+
+
+def same(a, b) -> bool:
+    return (a.rules, a.ranking, a.focus, a.flags) == (b.rules, b.ranking, b.focus, b.flags)
+
+
+@SETTINGS
+@given(cases(), st.sampled_from(["strict", "broad"]), st.data())
+def test_one_change_on_the_running_engine_equals_formulating_it_from_scratch(data, school, draw):
+    session = Session(case_from_data(data), KB, school)
+    assert same(session.outcome(), from_scratch(data, school))
+    candidates = standard_changes(session.inventory) + all_single_changes(session.inventory)
+    if not candidates:
+        return
+    chosen = draw.draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=12, unique=True))
+    outcomes = session.trials(chosen)
+    for change, outcome in zip(chosen, outcomes):
+        assert same(outcome, from_scratch(apply_to_data(data, change), school)), change
+    # trying changes leaves the facts as they were
+    assert same(session.outcome(), from_scratch(data, school))
+
+
+@settings(SETTINGS, max_examples=25)
+@given(cases(max_persons=4, max_events=4), st.data())
+def test_changes_made_one_after_another_stay_equal_to_from_scratch(data, draw):
+    session = Session(case_from_data(data), KB)
+    current = copy.deepcopy(data)
+    for _ in range(3):
+        candidates = all_single_changes(session.inventory)
+        if not candidates:
+            break
+        change = draw.draw(st.sampled_from(candidates))
+        outcome = session.apply(change)
+        current = apply_to_data(current, change)
+        assert same(outcome, from_scratch(current)), change
+        probe = draw.draw(st.sampled_from(all_single_changes(session.inventory) or [change]))
+        if probe.ref in session.inventory.fields:
+            assert same(session.trial(probe), from_scratch(apply_to_data(current, probe))), probe
+
+
+@pytest.mark.parametrize("name", ["grief-01-widower-early", "two-area-02-death-and-sister-dispute",
+                                  "safety-09-abusive-partner"])
+def test_the_session_formulation_is_the_formulation(name):
+    case = load_case(str(VIGNETTES / f"{name}.yaml"))
+    session = Session(case, KB)
+    assert session.formulation().findings == SCRATCH.findings(case)
+
+
+def test_the_analysis_of_a_grief_case_names_the_death_as_the_hinge():
+    case = load_case(str(VIGNETTES / "grief-01-widower-early.yaml"))
+    result = analyse(case, KB)
+    assert result.base.top == "grief"
+    assert result.hinges[0].ref == "events[wife-death]"
+    assert result.hinges[0].variants[0].effects[0] == "top area"
+    # every variant reported as a change really changes something, and the rest do not
+    for variant in result.variants:
+        scratch = from_scratch(apply_to_data(case.data, variant.change))
+        assert bool(variant.effects) == bool(scratch.effects(result.base)), variant.change
+    # nothing else has evidence: no single change puts another area first
+    assert result.smallest_flip is None
+
+
+def test_the_smallest_flip_of_a_two_area_case_is_checked_from_scratch():
+    case = load_case(str(VIGNETTES / "two-area-02-death-and-sister-dispute.yaml"))
+    result = analyse(case, KB)
+    flip = result.smallest_flip
+    assert flip is not None and flip.outcome.top == "role_dispute"
+    assert from_scratch(apply_to_data(case.data, flip.change)).top == "role_dispute"
+    # no smaller change in the searched set flips it
+    for variant in result.variants:
+        if variant.size < flip.size:
+            assert variant.outcome.top in ("grief", None)
+
+
+def test_a_session_ends_when_its_engine_formulates_another_case(make_case):
+    session = Session(load_case(str(VIGNETTES / "grief-01-widower-early.yaml")), KB)
+    formulate(make_case(), KB)
+    with pytest.raises(RuntimeError, match="session ended"):
+        session.outcome()
+
+
+def test_value_of_information_puts_the_answers_that_move_the_top_area_first(make_case):
+    case = make_case(persons=[{"id": "mother", "alive": False, "closeness": "inner"}],
+                     events=[{"kind": "death", "person": "mother"}])
+    session = Session(case, KB)
+    questions = value_of_information(session)
+    assert questions, "an undated death leaves questions open"
+    first = questions[0]
+    assert first.path == "events[death-mother].months_before_onset"
+    assert first.largest == 3 and first.moves > 0
+    for answer in first.answers:
+        assert same(answer.outcome, from_scratch(apply_to_data(case.data, answer.change)))
+    assert [q.largest for q in questions] == sorted((q.largest for q in questions), reverse=True)
+
+
+def test_set_assignments_are_parsed_and_checked():
+    session = Session(load_case(str(VIGNETTES / "grief-01-widower-early.yaml")), KB)
+    change = parse_assignment("events[wife-death].months_before_onset=14", session.inventory)
+    assert change == Change("set", "events[wife-death]", "months_before_onset", 14)
+    assert session.trial(change).score("grief") < session.outcome().score("grief")
+    with pytest.raises(CaseError, match="did you mean 'persons\\[wife\\]'"):
+        parse_assignment("persons[wif].closeness=inner", session.inventory)
+    with pytest.raises(CaseError, match="'innr' is not a value of persons\\[wife\\].closeness "
+                                        "\\(did you mean 'inner'\\?\\)"):
+        parse_assignment("persons[wife].closeness=innr", session.inventory)
