@@ -283,7 +283,7 @@ def rules_reading(tests: AlphaTests, before: tuple, after: tuple) -> list:
     if after is before:
         return []
     readers = tests.pattern_rules
-    positions = sorted({p for i, (a, b) in enumerate(zip(after, before)) if a != b for p in readers[i]})
+    positions = sorted({p for i, (a, b) in enumerate(zip(after, before, strict=True)) if a != b for p in readers[i]})
     return [tests.rules[p] for p in positions]
 
 

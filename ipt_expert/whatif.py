@@ -710,7 +710,7 @@ def _variants(session: Session, changes: list, base: Outcome, goal: tuple | None
     outcomes = session.trials(changes, goal)
     inventory = session.inventory
     return [Variant(c, inventory.describe(c), change_size(c, inventory), o, o.effects(base))
-            for c, o in zip(changes, outcomes) if o is not None]
+            for c, o in zip(changes, outcomes, strict=True) if o is not None]
 
 
 def first_change_making(session: Session, wanted, base: Outcome | None = None,
@@ -974,7 +974,8 @@ def render_changed(session: Session, changes: list, fmt: str = "text", template_
     after = session.outcome()
     formulation = session.formulation()
     if fmt == "json":
-        return json.dumps({"changes": [dict(c.to_dict(), path=c.path, text=t) for c, t in zip(changes, texts)],
+        described = [dict(c.to_dict(), path=c.path, text=t) for c, t in zip(changes, texts, strict=True)]
+        return json.dumps({"changes": described,
                            "before": base.to_dict(), "after": after.to_dict(),
                            "effects": list(after.effects(base)),
                            "formulation": json.loads(render(formulation, "json", template_dir))}, indent=2) + "\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import VIGNETTES
+
 from ipt_expert.case import case_from_data, load_case
 from ipt_expert.engine import Reasoner
 from ipt_expert.explain import explain, render_text

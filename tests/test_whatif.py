@@ -4,19 +4,28 @@ from __future__ import annotations
 import copy
 
 import pytest
+from conftest import VIGNETTES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import VIGNETTES
 from strategies import cases
+
 from ipt_expert.case import case_from_data, load_case
 from ipt_expert.engine import Reasoner
 from ipt_expert.errors import CaseError
 from ipt_expert.formulation import formulate
 from ipt_expert.resources import shipped_rules_dir
 from ipt_expert.rulebase import load_knowledge_base
-from ipt_expert.whatif import (Change, Session, all_single_changes, analyse, apply_to_data, outcome_of_findings,
-                               parse_assignment, standard_changes, value_of_information)
+from ipt_expert.whatif import (
+    Change,
+    Session,
+    all_single_changes,
+    analyse,
+    apply_to_data,
+    outcome_of_findings,
+    parse_assignment,
+    standard_changes,
+    value_of_information,
+)
 
 KB = load_knowledge_base(shipped_rules_dir())
 # Formulating from scratch on an engine of its own: the sessions hold the shared one.
@@ -43,7 +52,7 @@ def test_one_change_on_the_running_engine_equals_formulating_it_from_scratch(dat
         return
     chosen = draw.draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=12, unique=True))
     outcomes = session.trials(chosen)
-    for change, outcome in zip(chosen, outcomes):
+    for change, outcome in zip(chosen, outcomes, strict=True):
         assert same(outcome, from_scratch(apply_to_data(data, change), school)), change
     # trying changes leaves the facts as they were
     assert same(session.outcome(), from_scratch(data, school))
