@@ -27,16 +27,18 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import _experta as ex
 from .case import AREAS, Case, case_from_data
 from .engine import FACT_CLASSES, Finding, reasoner_for
-from .facts import _timing, case_facts, event_labels
+from .facts import case_facts, event_labels
 from .formulation import Formulation, _flags, assemble, choose_focus, rank
 from .matching import alpha_tests, passes, positive_requirements, rules_reading, signature, signature_change
+from .resources import load_schema
 from .rulebase import KnowledgeBase
 from .templating import event_name, human, the_person
-from .vocabulary import fact_types, field_default
+from .vocabulary import fact_types
 
 SECTIONS = {"patient": "patient", "episode": "episode", "safety": "safety", "social": "social",
             "substance_use": "substance"}
@@ -101,11 +103,13 @@ def _label(ref: str) -> str:
 
 @dataclass
 class Inventory:
-    """A case's facts by record, as the engine sees them (fields with their defaults)."""
+    """A case's facts by record, as the engine sees them (fields with their defaults and derived values)."""
 
     types: dict          # ref -> fact type
     fields: dict         # ref -> {field: value}
     school: str
+    data: dict = field(default_factory=dict)          # the case data the facts come from
+    event_index: dict = field(default_factory=dict)   # events[label] -> index in data["events"]
 
     @classmethod
     def of(cls, case: Case, grief_school: str) -> "Inventory":
@@ -114,7 +118,9 @@ class Inventory:
             values = dict(fact.fields)
             types[values["ref"]] = fact.type
             fields[values["ref"]] = values
-        return cls(types, fields, grief_school)
+        events = case.data.get("events", [])
+        index = {f"events[{label}]": i for i, label in enumerate(event_labels(events))}
+        return cls(types, fields, grief_school, case.data, index)
 
     def name(self, ref: str) -> str:
         """A record in words: 'the father', 'the death of the wife', 'the safety screen'."""
@@ -130,7 +136,7 @@ class Inventory:
         if change.kind == "remove":
             extra = ""
             if _record_kind(change.ref) == "person":
-                named = [r for r in self.events_of(_label(change.ref))]
+                named = list(self.events_of(_label(change.ref)))
                 if named:
                     extra = " and " + ", ".join(self.name(r) for r in named)
             return f"without {self.name(change.ref)}{extra}"
@@ -149,67 +155,143 @@ class Inventory:
                 if self.types[ref] == "event" and values.get("person") == label]
 
     def edits(self, change: Change) -> list:
-        """[(ref, new fields or None)]: the facts a change replaces or retracts."""
+        """[(ref, new fields or None)]: the facts a change replaces or retracts.
+
+        The changed records' facts are built by facts.case_facts itself, on a
+        small case holding just what they depend on (the episode for an
+        event's timing, the death events naming a person), so derived fields
+        come out exactly as formulating the changed case would make them.
+        """
         if change.ref not in self.fields:
             raise KeyError(change.ref)
+        kind = _record_kind(change.ref)
+        if change.kind == "remove" and kind == "section":
+            raise ValueError(f"{change.ref} is a section of the case; only a person or an event can be removed")
+        new_data = _apply(self.data, change, self.event_index)
+        removed: list = []
+        again: set = set()
+        if kind == "section":
+            again.add(change.ref)
+            if change.ref in ("patient", "episode"):
+                again |= {"patient", "episode"}       # the disorder reads both
+            if change.ref == "episode":
+                again |= {ref for ref, t in self.types.items() if t == "event"}    # timing needs a known onset
+        elif kind == "person":
+            label = _label(change.ref)
+            if change.kind == "remove":
+                removed = [change.ref] + self.events_of(label)
+                if self.fields.get("substance_use", {}).get("trigger_person") == label:
+                    again.add("substance_use")
+            else:
+                again.add(change.ref)
+        else:
+            named = self.fields[change.ref].get("person")
+            if change.kind == "remove":
+                removed = [change.ref]
+            else:
+                again.add(change.ref)
+            if change.kind == "remove" or change.field in ("kind", "person"):
+                again |= {f"persons[{label}]" for label in (named, change.value if change.field == "person" else None)
+                          if f"persons[{label}]" in self.fields}
+        rebuilt = self._facts_of(new_data, again)
+        return [(ref, None) for ref in removed] + [(ref, values) for ref, values in rebuilt.items()
+                                                   if values != self.fields[ref]]
+
+    def _facts_of(self, data: dict, refs: set) -> dict:
+        """The facts of some records of ``data``, by ref, as case_facts builds them."""
+        out = {}
+        sections = {k: data[k] for k in SECTIONS if k in data}
+        if any(_record_kind(ref) == "section" for ref in refs):
+            for fact in case_facts(Case(id="-", source="-", data=dict(sections)), self.school):
+                values = dict(fact.fields)
+                if values["ref"] in refs:
+                    out[values["ref"]] = values
+        persons = {p["id"]: p for p in data.get("persons", [])}
+        events = data.get("events", [])
+        for ref in refs:
+            kind = _record_kind(ref)
+            if kind == "person":
+                label = _label(ref)
+                mini = dict(sections, persons=[persons[label]],
+                            events=[e for e in events if e.get("person") == label])
+                wanted = "person"
+            elif kind == "event":
+                mini = dict(sections, events=[events[self.event_index[ref]]])
+                wanted = "event"
+            else:
+                continue
+            fact = next(f for f in case_facts(Case(id="-", source="-", data=mini), self.school) if f.type == wanted)
+            values = dict(fact.fields)
+            values["ref"] = ref
+            if kind == "event":
+                values["id"] = self.fields[ref]["id"]     # the session keeps the label it declared
+            out[ref] = values
+        return out
+
+
+def _apply(data: dict, change: Change, event_index: dict) -> dict:
+    """The data with the change made, copying only what changes (the rest is shared, never modified)."""
+    data = dict(data)
+    kind = _record_kind(change.ref)
+    if kind == "person":
+        label = _label(change.ref)
+        persons = list(data.get("persons", []))
+        index = next(i for i, p in enumerate(persons) if p["id"] == label)
         if change.kind == "remove":
-            if _record_kind(change.ref) == "section":
-                raise ValueError(f"{change.ref} is a section of the case; only a person or an event can be removed")
-            out = [(change.ref, None)]
-            if _record_kind(change.ref) == "person":
-                label = _label(change.ref)
-                out += [(ref, None) for ref in self.events_of(label)]
-                substance = self.fields.get("substance_use", {})
-                if substance.get("trigger_person") == label:
-                    out.append(("substance_use", {**substance,
-                                                  "trigger_person": field_default("substance", "trigger_person")}))
-            return out
-        values = dict(self.fields[change.ref])
-        old = values.get(change.field, "unknown")
-        new = old + change.value if change.kind == "shift" else change.value
-        values[change.field] = new
-        if self.types[change.ref] == "event" and change.field == "months_before_onset":
-            values["distance_months"], values["timing"] = _timing(new)
-        return [(change.ref, values)]
+            del persons[index]
+            data["persons"] = persons
+            data["events"] = [e for e in data.get("events", []) if e.get("person") != label]
+            substance = data.get("substance_use")
+            if isinstance(substance, dict) and substance.get("trigger_person") == label:
+                data["substance_use"] = {k: v for k, v in substance.items() if k != "trigger_person"}
+            return data
+        persons[index] = record = dict(persons[index])
+        data["persons"] = persons
+    elif kind == "event":
+        events = list(data.get("events", []))
+        index = event_index[change.ref]
+        if change.kind == "remove":
+            del events[index]
+            data["events"] = events
+            return data
+        events[index] = record = dict(events[index])
+        data["events"] = events
+    else:
+        data[change.ref] = record = dict(data.get(change.ref, {}))
+    record[change.field] = record[change.field] + change.value if change.kind == "shift" else change.value
+    return data
 
 
 def apply_to_data(data: dict, change: Change) -> dict:
     """The case data with the change made (a copy): what formulating it from scratch would read."""
-    data = copy.deepcopy(data)
-    kind = _record_kind(change.ref)
-    if kind == "section":
-        record = data.setdefault(change.ref, {})
-    elif kind == "person":
-        label = _label(change.ref)
-        index = next(i for i, p in enumerate(data.get("persons", [])) if p["id"] == label)
-        if change.kind == "remove":
-            del data["persons"][index]
-            data["events"] = [e for e in data.get("events", []) if e.get("person") != label]
-            if data.get("substance_use", {}).get("trigger_person") == label:
-                del data["substance_use"]["trigger_person"]
-            return data
-        record = data["persons"][index]
-    else:
-        events = data.get("events", [])
-        index = event_labels(events).index(_label(change.ref))
-        if change.kind == "remove":
-            del events[index]
-            return data
-        record = events[index]
-    if change.kind == "shift":
-        record[change.field] = record[change.field] + change.value
-    else:
-        record[change.field] = change.value
-    return data
+    events = data.get("events", [])
+    index = {f"events[{label}]": i for i, label in enumerate(event_labels(events))}
+    return _apply(copy.deepcopy(data), change, index)
 
 
 def _schema_field(fact_type: str, name: str):
     return fact_types()[fact_type].fields.get(name)
 
 
+_SCHEMA_PLACES = {"person": ("$defs", "person"), "event": ("$defs", "event"),
+                  "patient": ("properties", "patient"), "episode": ("properties", "episode"),
+                  "safety": ("properties", "safety"), "social": ("properties", "social"),
+                  "substance": ("properties", "substance_use")}
+
+
+@lru_cache(maxsize=None)
+def case_fields(fact_type: str) -> tuple:
+    """The fields a case file gives for a fact type (not those the tool derives), from the case schema."""
+    node = load_schema("case")
+    for part in _SCHEMA_PLACES.get(fact_type, ()):
+        node = node[part]
+    return tuple(node.get("properties", {})) if fact_type in _SCHEMA_PLACES else ()
+
+
 def _editable(inventory: Inventory, ref: str) -> list:
     fact_type = inventory.types[ref]
-    return [name for name in fact_types()[fact_type].fields if name not in NOT_EDITED]
+    known = fact_types()[fact_type].fields
+    return [name for name in case_fields(fact_type) if name not in NOT_EDITED and name in known]
 
 
 def standard_changes(inventory: Inventory) -> list:
