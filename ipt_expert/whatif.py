@@ -692,8 +692,10 @@ class Session:
                     lost.append(rule)              # only a match with the new version could satisfy it
                 else:
                     doubt.append((rule, tuple(after[i] for i in indices)))
-            key = tuple(doubt)
-            if not key:
+            # The outcome follows from the rules in doubt (as the new version looks to
+            # them) and the rules lost; everything else is as it is now.
+            key = (tuple(doubt), frozenset(lost))
+            if not doubt:
                 results[index] = self._outcome_of(now - frozenset(lost))
                 self.stats["signature"] += 1
             elif key in memo:
