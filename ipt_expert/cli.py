@@ -274,7 +274,8 @@ def validate(case_files, fmt):
     if fmt == "json":
         echo(json.dumps({"files": report, "problems": count}, indent=2), fmt="json")
     else:
-        echo("\n".join(lines + [f"{len(report)} file(s) checked: {count} problem(s) in {bad} file(s)"]))
+        echo("\n".join(lines + [f"{_count(len(report), 'file')} checked: {_count(count, 'problem')} in "
+                                 f"{_count(bad, 'file')}"]))
     if bad:
         sys.exit(EXIT_INPUT)
 

@@ -32,7 +32,7 @@ def test_validate_lists_every_problem_with_line_field_value_and_nearest_value(ru
     result = run_cli("validate", str(broken))
     assert result.code == 3
     lines = result.out.splitlines()
-    assert lines[-1] == "1 file(s) checked: 6 problem(s) in 1 file(s)"
+    assert lines[-1] == "1 file checked: 6 problems in 1 file"
     problems = lines[:-1]
     assert len(problems) == 6
     expected = [
