@@ -232,8 +232,8 @@ class Reasoner:
         """Every rule firing on the case, in a canonical order."""
         return self.findings_of(self._run(case, grief_school))
 
-    def working_memory(self, facts: list):
-        """The engine with these facts declared and nothing fired: for changing them one by one (whatif.py).
+    def working_memory(self, facts: list) -> tuple:
+        """(engine, declared facts): the case facts (CaseFacts) declared and nothing fired, for whatif.py.
 
         It is the reasoner's one engine: the next ``findings()`` or
         ``working_memory()`` resets it, which ``generation`` lets a holder notice.
@@ -241,8 +241,9 @@ class Reasoner:
         """
         self._check_join_budget(facts)
         engine = self._fresh_engine()
-        engine.declare(*facts)
-        return engine
+        declared = [FACT_CLASSES[f.type](**dict(f.fields)) for f in facts]
+        engine.declare(*declared)
+        return engine, declared
 
     def findings_of(self, fired) -> list:
         """Findings from (rule id, context) matches, in a canonical order, each (rule, facts) once."""

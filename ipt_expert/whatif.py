@@ -440,9 +440,8 @@ class Session:
         self.reasoner = reasoner_for(kb)
         self.inventory = Inventory.of(case, grief_school)
         self._alpha = alpha_tests(kb)
-        self._declared = {ref: FACT_CLASSES[self.inventory.types[ref]](**values)
-                          for ref, values in self.inventory.fields.items()}
-        self.engine = self.reasoner.working_memory(list(self._declared.values()))
+        self.engine, declared = self.reasoner.working_memory(case_facts(case, grief_school))
+        self._declared = {fact["ref"]: fact for fact in declared}
         self._generation = self.reasoner.generation
         self._outcomes: dict = {}
         self._memo: dict = {}         # ref -> {rules in doubt: outcome}, valid while the other facts stay as they are
