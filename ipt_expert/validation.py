@@ -199,8 +199,14 @@ def raise_all(problems: list) -> None:
 
 
 def validate(document: Document, schema_name: str, error_cls: type[IptExpertError]) -> None:
-    """Raise ``error_cls`` for the first schema violation in file order, carrying all of them."""
-    raise_all(schema_problems(document, schema_name, error_cls))
+    """Raise ``error_cls`` for the first schema violation in file order.
+
+    Rule and policy files stop at the first problem (``rules lint`` lists them
+    all); case files list every problem at once (case.case_problems_in).
+    """
+    problems = schema_problems(document, schema_name, error_cls)
+    if problems:
+        raise problems[0]
 
 
 def every_problem(document: Document, schema_name: str) -> list:
