@@ -33,6 +33,36 @@ FACT_CLASSES = {
 }
 
 
+_TYPE_OF_CLASS = {cls: name for name, cls in FACT_CLASSES.items()}
+_LABELLED = ("person", "event")      # the fact types a case has many of, told apart by a label
+
+
+@dataclass(frozen=True, order=True)
+class FactRef:
+    """Which case fact a rule matched: its type and, for a person or an event, its label.
+
+    Code that needs the person behind a piece of evidence reads ``type`` and
+    ``label``; ``path`` (ordered on first, so findings sort as before) is only
+    for showing where the fact is in the case file.
+    """
+
+    path: str                 # e.g. 'persons[mother]', 'events[death-mother]', 'safety'
+    type: str                 # a fact type: 'person', 'event', 'safety', 'episode', ...
+    label: str | None = None  # the role label of a person, the label of an event; None otherwise
+
+    def __str__(self) -> str:
+        return self.path
+
+    def to_dict(self) -> dict:
+        return {"type": self.type, "label": self.label, "path": self.path}
+
+
+def fact_ref(fact) -> FactRef:
+    """The reference of a declared experta fact."""
+    fact_type = _TYPE_OF_CLASS[type(fact)]
+    return FactRef(path=fact["ref"], type=fact_type, label=fact["id"] if fact_type in _LABELLED else None)
+
+
 @dataclass(frozen=True)
 class Finding:
     """One rule firing on one combination of facts."""
@@ -42,7 +72,7 @@ class Finding:
     text: str
     source: str
     basis: str
-    facts: tuple            # refs of the matched facts, e.g. ('events[death-mother]', 'persons[mother]')
+    facts: tuple            # FactRefs of the matched facts, in path order
     area: str | None = None
     direction: str = "for"
     weight: float = 0.0
@@ -276,7 +306,7 @@ class Reasoner:
         for key, value in context.items():
             if isinstance(value, ex.Fact):
                 values[key] = value   # a dict; sentences may read only its declared fields
-                refs.add(value["ref"])
+                refs.add(fact_ref(value))
             else:
                 values[key] = value
         text, target = spec.render(values)

@@ -110,7 +110,7 @@ def _how(formulation: Formulation, area: str, session: Session) -> list:
         target = pro if direction == "for" else con
         target[rule] = max(f.weight for f in findings)
         certainty = combine(list(pro.values()), list(con.values())).factor
-        refs = sorted({ref for f in findings for ref in f.facts})
+        refs = sorted({ref.path for f in findings for ref in f.facts})   # paths: whatif names records by path
         texts = list(dict.fromkeys(f.text for f in findings))
         steps.append(Step(rule, direction, target[rule], " ".join(texts),
                           tuple((ref, session.inventory.name(ref)) for ref in refs), certainty))

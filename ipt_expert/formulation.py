@@ -1,4 +1,7 @@
-"""From findings to a formulation: ranking, focus, flags, missing information.
+"""From findings to a formulation: ranking, focus, flags, missing information, the draft.
+
+The formulation (and its JSON, ``to_dict``) holds everything a report shows:
+reports only render it, and never go back to the case or the rule base.
 
 Everything clinical here comes from the knowledge base: the evidence and its
 weights, the flags and their severity, the questions, the notes, the area
@@ -7,11 +10,14 @@ module only combines and orders.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 
 from .case import Case
 from .constants import AREAS, VERSION
+from .draft import dispute_stage, draft_formulation
 from .engine import reasoner_for
+from .picture_data import inventory
 from .privacy import privacy_warnings
 from .rulebase import KnowledgeBase, Policy
 from .scoring import Certainty, combine
@@ -19,11 +25,7 @@ from .scoring import Certainty, combine
 DISCLAIMER = ("ipt-expert is a decision aid for clinicians trained in interpersonal psychotherapy. "
               "It does not diagnose, and its ranking is a starting point for clinical judgement, "
               "to be checked against the inventory and agreed with the patient.")
-STOP_TEXT = ("A safety concern comes first: address it before any IPT formulation. "
-             "The ranking below is provisional.")
-MISSING_SAFETY_TEXT = ("This rule pack removes or weakens safety rules of the shipped rule base, so the absence "
-                       "of a safety flag here proves nothing: screen for safety yourself. The ranking is "
-                       "provisional.")
+CLOSE_CALL = 0.1   # score gap under which the top two areas are a close call
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,10 @@ class Candidate:
     certainty: Certainty
     evidence: tuple      # Findings for the area, strongest first
     against: tuple       # Findings against the area, strongest first
+    also_called: str = ""
+    rater_agreement: str = ""
+    persons: tuple = ()  # role labels of the persons the evidence for rests on, strongest evidence first
+    stage: str | None = None   # role disputes: the dispute's stage (renegotiation, impasse, dissolution)
 
     @property
     def score(self) -> float:
@@ -54,6 +60,27 @@ class Formulation:
     findings: list = field(repr=False, default_factory=list)
     # Shipped safety rules the rule pack lacks or weakens (SafetyGap), allowed by the user: shown first.
     missing_safety_rules: tuple = ()
+    draft: list = field(default_factory=list)   # the draft formulation's sentences; empty when none is due
+    inventory: dict = field(default_factory=dict)   # what the report's pictures show (picture_data.inventory)
+
+    @property
+    def close_call(self) -> bool:
+        """The top two areas are both supported and less than CLOSE_CALL apart: judgement decides."""
+        first, second = self.candidates[0].score, self.candidates[1].score
+        return second > 0 and first - second < CLOSE_CALL
+
+    @property
+    def rules_label(self) -> str:
+        """'the shipped rule base' rather than a machine-specific path, when it is the shipped one."""
+        from pathlib import Path
+
+        from .resources import shipped_rules_dir
+        try:
+            if Path(self.rules_dir).resolve() == shipped_rules_dir().resolve():
+                return "the shipped rule base"
+        except OSError:
+            pass
+        return str(self.rules_dir)
 
     @property
     def focus_has_evidence(self) -> bool:
@@ -88,7 +115,8 @@ class Formulation:
             out = []
             for f in findings:
                 out.append({"rule": f.rule, "weight": f.weight, "text": f.text, "source": f.source,
-                            "basis": f.basis, "facts": list(f.facts), "counted": f.rule not in counted})
+                            "basis": f.basis, "facts": [ref.path for ref in f.facts],
+                            "fact_refs": [ref.to_dict() for ref in f.facts], "counted": f.rule not in counted})
                 counted.add(f.rule)
             return out
 
@@ -106,10 +134,14 @@ class Formulation:
             "focus": list(self.focus),
             "focus_has_evidence": self.focus_has_evidence,
             "deciding_questions": self.deciding_questions,
+            "close_call": self.close_call,
+            "draft": list(self.draft),
             "candidates": [
                 {"area": c.area, "name": c.name, "rank": c.rank, "score": round(c.score, 3),
                  "certainty": round(c.certainty.factor, 3), "belief": round(c.certainty.belief, 3),
                  "disbelief": round(c.certainty.disbelief, 3),
+                 "also_called": c.also_called, "rater_agreement": c.rater_agreement,
+                 "persons": list(c.persons), "stage": c.stage,
                  "evidence": evidence(c.evidence),
                  "against": evidence(c.against)}
                 for c in self.candidates
@@ -117,6 +149,10 @@ class Formulation:
             "missing": [dict(item) for item in self.missing],
             "notes": [dict(note) for note in self.notes],
             "privacy": privacy_warnings(self.case.data),
+            "rules": self.rules_label,
+            "focus_thresholds": {"second_area_min_score": self.policy.second_area_min_score,
+                                 "second_area_max_gap": self.policy.second_area_max_gap},
+            "inventory": copy.deepcopy(self.inventory),
         }
 
 
@@ -153,8 +189,15 @@ def rank(findings: list, policy: Policy) -> list:
     unranked.sort(key=lambda item: (-round(item[1].score, 9), not item[2], -round(item[1].factor, 9),
                                     order.index(item[0])))
     return [Candidate(area=area, name=policy.area(area).name, rank=index + 1, certainty=certainty,
-                      evidence=pro, against=con)
+                      evidence=pro, against=con, also_called=policy.area(area).also_called,
+                      rater_agreement=policy.area(area).rater_agreement, persons=_persons(pro))
             for index, (area, certainty, pro, con) in enumerate(unranked)]
+
+
+def _persons(findings) -> tuple:
+    """Role labels of the persons among the facts of these findings, in order, each once."""
+    labels = [ref.label for f in findings for ref in f.facts if ref.type == "person"]
+    return tuple(dict.fromkeys(labels))
 
 
 def choose_focus(candidates: list, policy: Policy) -> list:
@@ -179,11 +222,14 @@ def _flags(findings: list) -> list:
         if f.kind != "flag":
             continue
         entry = by_id.setdefault(f.flag, {"id": f.flag, "severity": f.severity, "text": f.text,
-                                          "source": f.source, "rules": [], "facts": []})
+                                          "source": f.source, "rules": [], "facts": set()})
         entry["rules"] = sorted(set(entry["rules"]) | {f.rule})
         if f.severity == "stop":
             entry["severity"] = "stop"
-        entry["facts"] = sorted(set(entry["facts"]) | set(f.facts))
+        entry["facts"] |= set(f.facts)
+    for entry in by_id.values():
+        refs = sorted(entry["facts"])
+        entry["facts"], entry["fact_refs"] = [ref.path for ref in refs], [ref.to_dict() for ref in refs]
     return sorted(by_id.values(), key=lambda e: (e["severity"] != "stop", e["id"]))
 
 
@@ -197,7 +243,8 @@ def _missing(findings: list) -> list:
 
 
 def _notes(findings: list) -> list:
-    return [{"rule": f.rule, "text": f.text, "source": f.source, "facts": list(f.facts)}
+    return [{"rule": f.rule, "text": f.text, "source": f.source, "facts": [ref.path for ref in f.facts],
+             "fact_refs": [ref.to_dict() for ref in f.facts]}
             for f in findings if f.kind == "note"]
 
 
@@ -210,8 +257,13 @@ def assemble(case: Case, kb: KnowledgeBase, grief_school: str, findings: list) -
     """The formulation from a case's findings (however the engine produced them)."""
     from .safetyrules import safety_gaps
 
-    candidates = rank(findings, kb.policy)
-    return Formulation(case=case, grief_school=grief_school, candidates=candidates,
-                       focus=choose_focus(candidates, kb.policy), flags=_flags(findings),
-                       missing=_missing(findings), notes=_notes(findings), policy=kb.policy,
-                       rules_dir=kb.directory, findings=findings, missing_safety_rules=safety_gaps(kb))
+    candidates = [replace(c, stage=dispute_stage(c.persons, case.data)) if c.area == "role_dispute" else c
+                  for c in rank(findings, kb.policy)]
+    result = Formulation(case=case, grief_school=grief_school, candidates=candidates,
+                         focus=choose_focus(candidates, kb.policy), flags=_flags(findings),
+                         missing=_missing(findings), notes=_notes(findings), policy=kb.policy,
+                         rules_dir=kb.directory, findings=findings, missing_safety_rules=safety_gaps(kb))
+    result.inventory = inventory(case.data, candidates, findings, kb.rules)
+    if result.focus_has_evidence and not result.provisional:   # a draft only when there is one to propose
+        result.draft = draft_formulation(case.data, result.focus, candidates, kb.policy)
+    return result

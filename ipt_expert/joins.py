@@ -25,9 +25,17 @@ ignores tests on values, so it is an upper bound.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .resources import load_schema
-from .rulebase import Group, Pattern
+
+if TYPE_CHECKING:   # rulebase imports this module to check rules as they load: no import back
+    from .rulebase import Group, Pattern
+
+
+def _is_pattern(item) -> bool:
+    """A fact pattern (rulebase.Pattern), as opposed to a not/exists group."""
+    return hasattr(item, "fact_type")
 
 # Measured (benchmarks/README.md): a rule whose every combination fires costs
 # about 0.15 ms and 2 KB per combination, so a case at its budget takes at
@@ -64,13 +72,13 @@ def _bind(pattern: Pattern, bound: set) -> None:
 
 def _group_cost(group: Group, counts, bound: set) -> int:
     """Combinations a not/exists keeps for one combination so far."""
-    if len(group.items) == 1 and isinstance(group.items[0], Pattern):
+    if len(group.items) == 1 and _is_pattern(group.items[0]):
         return 0      # a single negated or existential condition only counts its matches
     total = 0
     inner = 1
     local = set(bound)
     for item in group.items:
-        if isinstance(item, Pattern):
+        if _is_pattern(item):
             inner *= _facts(item, counts, local)
             _bind(item, local)
             total += inner
@@ -85,7 +93,7 @@ def partial_matches(when: tuple, counts: dict) -> int:
     running = 1
     bound: set = set()
     for item in when:
-        if isinstance(item, Pattern):
+        if _is_pattern(item):
             running *= _facts(item, counts, bound)
             _bind(item, bound)
             total += running
@@ -104,7 +112,7 @@ def describe_worst_case(when: tuple) -> str:
     bound: set = set()
     factors = []
     for item in when:
-        if isinstance(item, Pattern):
+        if _is_pattern(item):
             count = _facts(item, limits, bound)
             _bind(item, bound)
             if count > 1:

@@ -167,14 +167,14 @@ def evidence_pieces(formulation, areas) -> list:
             seen.add(finding.rule)
             matched = {"person": None, "event": None}
             needs, clues = [], []
-            for ref in finding.facts:
-                name = ref[ref.find("[") + 1:-1] if "[" in ref else ref
-                if ref.startswith("events[") and name in events:
+            for ref in finding.facts:     # structured references (engine.FactRef): type and label
+                name = ref.label
+                if ref.type == "event" and name in events:
                     matched["event"] = events[name]
                     needs.append(_event_concept(events[name], vocab))
                     if events[name].get("person") in persons:
                         matched["person"] = persons[events[name]["person"]]
-                elif ref.startswith("persons[") and name in persons:
+                elif ref.type == "person" and name in persons:
                     matched["person"] = persons[name]
             if matched["person"] is not None:
                 needs.insert(0, _person_concept(matched["person"], vocab))

@@ -29,7 +29,7 @@ def test_firing_the_agenda_equals_experta_run(kb):
     reasoner = reasoner_for(kb)
     for path in vignette_paths():
         case = load_case(str(path))
-        fast = [(f.rule, f.facts) for f in reasoner.findings(case)]
+        fast = [(f.rule, tuple(ref.path for ref in f.facts)) for f in reasoner.findings(case)]
         engine = reasoner._fresh_engine()
         engine.declare(*[FACT_CLASSES[f.type](**dict(f.fields)) for f in case_facts(case)])
         engine.run()

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from ipt_expert.formulation import formulate
-from ipt_expert.report import FORMATS, formulation_statement, render
+from ipt_expert.report import FORMATS, render
 
 DEATH = {"persons": [{"id": "son", "alive": False, "closeness": "inner"}]}
 
@@ -119,7 +119,7 @@ def test_a_dead_person_is_never_a_disputant(kb, make_case, alive):
     assert score(result, "role_dispute") == 0
     assert result.focus == ["grief"]
     assert "grief_conflict_with_deceased" in fired(result)
-    statement = " ".join(formulation_statement(result))
+    statement = " ".join(result.draft)      # the draft is part of the formulation (issue 8.1)
     assert "grief" in statement and "renegotiat" not in statement and "dispute" not in statement
     warned = "missing_alive_contradicts_death" in {m["rule"] for m in result.missing}
     assert warned == (alive is True)

@@ -10,7 +10,7 @@ from conftest import VIGNETTES
 from ipt_expert import pictures
 from ipt_expert.case import case_from_data, load_case
 from ipt_expert.formulation import formulate
-from ipt_expert.report_pictures import circle_persons, html_context, rule_windows, timeline_events
+from ipt_expert.report_pictures import html_context
 
 HOSTILE = "<script>alert(1)</script> & \"quoted\" 'single' {{ 7*7 }}\x07"
 
@@ -156,15 +156,16 @@ def test_bar_chart_and_heat_map_show_their_numbers():
 
 
 def test_the_report_pictures_follow_the_evidence(kb):
-    result = formulate(load_case(str(VIGNETTES / "two-area-02-death-and-sister-dispute.yaml")), kb)
-    people = {p["label"]: p for p in circle_persons(result)}
+    # What the pictures draw is part of the formulation (and its JSON): the report only draws it.
+    inventory = formulate(load_case(str(VIGNETTES / "two-area-02-death-and-sister-dispute.yaml")), kb).inventory
+    people = {p["label"]: p for p in inventory["persons"]}
     assert {k for k, p in people.items() if p["highlighted"]} == {"mother", "younger sister"}
     assert people["mother"]["deceased"] and people["younger sister"]["conflict"] == "overt"
-    events = {e["label"]: e for e in timeline_events(result)}
+    events = {e["label"]: e for e in inventory["events"]}
     assert events["the death of the mother"] == {"label": "the death of the mother", "at": -2, "areas": ["Grief"]}
     assert events["conflict with the younger sister began"]["areas"] == ["Role dispute"]
-    windows = {w["label"]: w["spans"] for w in rule_windows(result)}
-    assert windows["an event within 6 months of onset (grief_death_near_onset)"] == [(-6, 0), (0, 6)]
+    windows = {w["label"]: w["spans"] for w in inventory["windows"]}
+    assert windows["an event within 6 months of onset (grief_death_near_onset)"] == [[-6, 0], [0, 6]]
 
 
 def test_the_pictures_do_not_depend_on_the_order_of_the_case_file(kb):
@@ -173,15 +174,15 @@ def test_the_pictures_do_not_depend_on_the_order_of_the_case_file(kb):
     data = copy.deepcopy(case.data)
     data["persons"].reverse()
     data["events"].reverse()
-    first = html_context(formulate(case, kb))["pictures"]
-    second = html_context(formulate(case_from_data(data), kb))["pictures"]
+    first = html_context(formulate(case, kb).to_dict())["pictures"]
+    second = html_context(formulate(case_from_data(data), kb).to_dict())["pictures"]
     assert first == second
 
 
 @pytest.mark.parametrize("name", ["grief-01-widower-early", "safety-01-active-si-plan",
                                   "two-area-01-dispute-after-migration"])
 def test_every_report_picture_is_well_formed_and_described(kb, name):
-    context = html_context(formulate(load_case(str(VIGNETTES / f"{name}.yaml")), kb), prefix="v1-")
+    context = html_context(formulate(load_case(str(VIGNETTES / f"{name}.yaml")), kb).to_dict(), prefix="v1-")
     for key in ("scores", "circle", "timeline"):
         root = parse(str(context["pictures"][key]))
         assert root.get("role") == "img" and root.get("id").startswith("v1-")

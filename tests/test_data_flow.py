@@ -1,0 +1,149 @@
+"""Data flows one way: case -> facts -> findings -> formulation (and its JSON) -> report.
+
+Issue 8 point 1: the formulation carries everything a report shows (the draft,
+the dispute's stage, the close call, the persons the evidence rests on); fact
+references are structured; reports render the JSON only; no import cycles.
+"""
+from __future__ import annotations
+
+import ast
+import json
+
+import pytest
+from conftest import REPO, VIGNETTES
+
+PACKAGE = REPO / "ipt_expert"
+
+
+def _formulate(kb, name, school="strict"):
+    from ipt_expert.case import load_case
+    from ipt_expert.formulation import formulate
+    return formulate(load_case(str(VIGNETTES / f"{name}.yaml")), kb, school)
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
+@pytest.mark.parametrize("name", ["two-area-01-dispute-after-migration", "safety-01-active-si-plan",
+                                  "dispute-01-inhibited-husband", "grief-01-widower-early"])
+def test_a_report_is_its_json_rendered(kb, name, fmt):
+    """Rendering the JSON read back from a file gives the very same report: nothing else is reached for."""
+    from ipt_expert.report import render, render_report
+
+    formulation = _formulate(kb, name)
+    saved = json.loads(json.dumps(formulation.to_dict()))
+    assert render_report(saved, fmt) == render(formulation, fmt)
+
+
+def test_report_does_not_reach_back_to_the_case(kb):
+    """Changing the case after formulating changes no report: the draft and the stage live in the formulation."""
+    from ipt_expert.report import render
+
+    formulation = _formulate(kb, "two-area-01-dispute-after-migration")
+    before = render(formulation, "text")
+    assert "at the stage of renegotiation" in before
+    formulation.case.data.clear()
+    assert render(formulation, "text") == before
+
+
+def test_json_carries_the_draft_stage_persons_and_close_call(kb):
+    data = _formulate(kb, "two-area-01-dispute-after-migration").to_dict()
+    dispute = next(c for c in data["candidates"] if c["area"] == "role_dispute")
+    assert (dispute["stage"], dispute["persons"]) == ("renegotiation", ["wife"])
+    assert data["draft"][0].startswith("Diagnosis: major depressive disorder (moderate).")
+    assert any("a role dispute at the stage of renegotiation" in sentence for sentence in data["draft"])
+    assert data["close_call"] is True
+    assert data["rules"] == "the shipped rule base"
+    assert all(c["stage"] is None for c in data["candidates"] if c["area"] != "role_dispute")
+
+
+def test_no_draft_while_a_stop_flag_stands(kb):
+    data = _formulate(kb, "safety-01-active-si-plan").to_dict()
+    assert data["provisional"] is True and data["draft"] == []
+
+
+def test_fact_references_are_structured(kb, make_case):
+    """Evidence says which person it rests on by type and label: nothing is sliced out of a 'persons[...]' string."""
+    from ipt_expert.engine import FactRef
+    from ipt_expert.formulation import formulate
+
+    label = "step-father's son"
+    case = make_case(persons=[{"id": label, "relationship": "parent", "conflict": "overt",
+                               "expectations_reciprocal": False, "dispute_stage": "impasse"}])
+    formulation = formulate(case, kb)
+    dispute = formulation.candidate("role_dispute")
+    refs = [ref for f in dispute.evidence for ref in f.facts if ref.type == "person"]
+    assert refs and all(isinstance(ref, FactRef) for ref in refs)
+    assert {ref.label for ref in refs} == {label}
+    assert (dispute.persons, dispute.stage) == ((label,), "impasse")
+    evidence = next(e for e in formulation.to_dict()["candidates"] if e["area"] == "role_dispute")["evidence"][0]
+    assert {"type": "person", "label": label, "path": f"persons[{label}]"} in evidence["fact_refs"]
+    assert evidence["facts"] == [ref["path"] for ref in evidence["fact_refs"]]
+
+
+def test_rationale_feedback_reads_the_person_from_the_evidence(kb, make_case):
+    from ipt_expert.check import check_answer
+    from ipt_expert.formulation import formulate
+
+    label = "step-father's son"
+    case = make_case(persons=[{"id": label, "relationship": "parent", "conflict": "overt",
+                               "expectations_reciprocal": False, "dispute_stage": "impasse"}],
+                     answer_key={"primary": "role_dispute", "source": "test"})
+    result = check_answer(case, formulate(case, kb), ["role_dispute"], "the fights began two months before onset")
+    assert f"Your rationale does not mention the {label}, on whom the strongest evidence for a role dispute " \
+           "rests." in result.rationale_feedback
+
+
+# -- the import graph
+
+def _imports(node, modules: set, edges: dict, lazy: bool = False) -> dict:
+    """Record in ``edges`` the ipt_expert modules imported under ``node`` ('top' beats 'lazy')."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+            continue
+        inner = lazy or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+        names = []
+        if isinstance(child, ast.ImportFrom) and child.level == 1:
+            names = ([child.module.split(".")[0]] if child.module else
+                     [a.name if a.name in modules else "__init__" for a in child.names])
+        for name in names:
+            if edges.get(name) != "top":
+                edges[name] = "lazy" if inner else "top"
+        _imports(child, modules, edges, inner)
+    return edges
+
+
+def import_graph() -> dict:
+    """{module: {imported ipt_expert module: 'top' | 'lazy'}}; imports under TYPE_CHECKING are left out."""
+    modules = {p.stem for p in PACKAGE.glob("*.py")}
+    return {path.stem: _imports(ast.parse(path.read_text(encoding="utf-8")), modules, {})
+            for path in sorted(PACKAGE.glob("*.py"))}
+
+
+def _cycles(graph: dict) -> list:
+    found = []
+
+    def walk(node, path):
+        for nxt in sorted(graph.get(node, {})):
+            if nxt in path:
+                found.append(path[path.index(nxt):] + [nxt])
+            elif len(path) < len(graph):
+                walk(nxt, path + [nxt])
+    for start in sorted(graph):
+        walk(start, [start])
+    return found
+
+
+def test_no_import_cycles_not_even_through_lazy_imports():
+    cycles = _cycles(import_graph())
+    assert cycles == [], cycles[:3]
+
+
+def test_no_module_imports_the_package_itself():
+    """Modules import what they use from its own module, never from ipt_expert/__init__ (the old cycle)."""
+    offenders = sorted(module for module, edges in import_graph().items() if "__init__" in edges and module != "cli")
+    assert offenders == []
+
+
+def test_constants_and_reports_import_nothing_heavy():
+    graph = import_graph()
+    assert graph["constants"] == {}
+    assert "formulation" not in graph["report"] and "engine" not in graph["report"]
