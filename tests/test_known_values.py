@@ -12,7 +12,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from ipt_expert.engine import Finding
+from ipt_expert.engine import FactRef, Finding
 from ipt_expert.evaluation import cohen_kappa, precision_recall
 from ipt_expert.formulation import choose_focus, rank
 from ipt_expert.scoring import Certainty, combine
@@ -58,8 +58,13 @@ def test_order_of_weights_does_not_change_the_factor():
 
 # -- ranking and focus -------------------------------------------------------
 
-def _evidence(rule, area, weight, direction="for", facts=("events[e]",)):
-    return Finding(rule=rule, kind="evidence", text=rule, source="s", basis="checked", facts=facts, area=area,
+def _event(label):
+    return FactRef(path=f"events[{label}]", type="event", label=label)
+
+
+def _evidence(rule, area, weight, direction="for", facts=None):
+    return Finding(rule=rule, kind="evidence", text=rule, source="s", basis="checked",
+                   facts=facts or (_event("e"),), area=area,
                    direction=direction, weight=weight)
 
 
@@ -81,8 +86,8 @@ def test_ranking_scores_by_hand(kb):
 
 
 def test_a_rule_matching_several_facts_counts_once_at_its_weight(kb):
-    twice = [_evidence("t1", "role_transition", 0.6, facts=("events[a]",)),
-             _evidence("t1", "role_transition", 0.6, facts=("events[b]",))]
+    twice = [_evidence("t1", "role_transition", 0.6, facts=(_event("a"),)),
+             _evidence("t1", "role_transition", 0.6, facts=(_event("b"),))]
     ranked = rank(twice, kb.policy)
     assert ranked[0].area == "role_transition"
     assert ranked[0].certainty.belief == pytest.approx(0.6)       # not 1 - 0.4 * 0.4 = 0.84
