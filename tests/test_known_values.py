@@ -170,7 +170,7 @@ def test_precision_undefined_when_an_area_is_never_chosen():
 
 def test_a_rule_counts_at_its_strongest_match_whatever_the_order(kb):
     for weights in ((0.6, 0.4), (0.4, 0.6)):
-        findings = [_evidence("t1", "role_transition", w, facts=(f"events[{i}]",)) for i, w in enumerate(weights)]
+        findings = [_evidence("t1", "role_transition", w, facts=(_event(str(i)),)) for i, w in enumerate(weights)]
         assert rank(findings, kb.policy)[0].certainty.belief == pytest.approx(0.6)
 
 
@@ -189,9 +189,9 @@ def _question(rule, field_path):
 def test_flags_merge_by_id_and_stops_come_first():
     from ipt_expert.formulation import _flags
 
-    findings = [_flag("r_warn", "abc_concern", "warn", ("persons[a]",)),
-                _flag("r_stop", "abc_concern", "stop", ("events[b]",)),
-                _flag("r_other", "aaa_concern", "warn", ("persons[c]",)),
+    findings = [_flag("r_warn", "abc_concern", "warn", (FactRef("persons[a]", "person", "a"),)),
+                _flag("r_stop", "abc_concern", "stop", (_event("b"),)),
+                _flag("r_other", "aaa_concern", "warn", (FactRef("persons[c]", "person", "c"),)),
                 _evidence("not_a_flag", "grief", 0.5)]
     flags = _flags(findings)
     assert [f["id"] for f in flags] == ["abc_concern", "aaa_concern"]        # a stop before a warning
