@@ -36,7 +36,9 @@ from synthetic import synthetic_case  # noqa: E402
 
 REPO = HERE.parent
 CASE = REPO / "case_vignettes" / "grief-01-widower-early.yaml"
+CASE_TWO_AREA = REPO / "case_vignettes" / "two-area-02-death-and-sister-dispute.yaml"
 TARGETS = {"help": 0.15, "formulate": 0.40, "in_process_50": 0.010, "evaluate_1000": 8.0, "grade_8000": 10.0}
+WHATIF_TARGETS = {"whatif_50": 0.100, "whatif_speedup": 8.0, "rerank": 0.050, "explain_ratio": 1.2}
 
 
 def cli_command() -> list:
@@ -130,10 +132,115 @@ def grade_class(trainees: int = 200, vignettes: int = 40, repeats: int = 3) -> t
     return statistics.median(times), trainees * len(ids)
 
 
+
+# ---------------------------------------------------------------- issue 10: what-if, explain, re-ranking
+
+def whatif_side_by_side(cases_count: int, scratch_cases: int) -> dict:
+    """The full what-if analysis of 50-fact cases on a running engine, and the same analysis formulating
+    every variant from scratch, in one run (process CPU time is reported beside wall time)."""
+    from ipt_expert.case import case_from_data
+    from ipt_expert.formulation import formulate
+    from ipt_expert.resources import shipped_rules_dir
+    from ipt_expert.rulebase import load_knowledge_base
+    from ipt_expert.whatif import ScratchSession, Session, analyse
+
+    kb = load_knowledge_base(shipped_rules_dir())
+    cases = [case_from_data(synthetic_case(50, 1000 + seed)) for seed in range(cases_count)]
+    formulate(cases[0], kb)                       # the engine built once, as a long-running process would
+    incremental, scratch, variants, same = [], [], [], True
+    for index, case in enumerate(cases):
+        start = time.perf_counter()
+        result = analyse(case, kb, session=Session(case, kb))
+        incremental.append(time.perf_counter() - start)
+        variants.append(result.examined)
+        if index < scratch_cases:
+            start = time.perf_counter()
+            reference = analyse(case, kb, session=ScratchSession(case, kb))
+            scratch.append(time.perf_counter() - start)
+            same = same and reference.to_dict() == result.to_dict()
+    return {"incremental": statistics.median(incremental), "scratch": statistics.median(scratch),
+            "variants": statistics.median(variants), "same": same, "cases": cases_count,
+            "scratch_cases": scratch_cases}
+
+
+def explain_against_formulate(repeats: int) -> dict:
+    """`ipt-expert explain VIGNETTE` (every area: HOW, WHY NOT, the change search) against a cold formulate."""
+    cli = cli_command()
+    commands = {"formulate": cli + ["formulate", str(CASE_TWO_AREA), "--format", "json"],
+                "explain": cli + ["explain", str(CASE_TWO_AREA)]}
+    for argv in commands.values():
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    samples = {name: [] for name in commands}
+    for _ in range(repeats):          # interleaved, so drift hits both alike
+        for name, argv in commands.items():
+            samples[name] += time_command(argv, 1)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def issue_10(quick: bool) -> list:
+    """Print the what-if, re-ranking and explain figures; return (name, value, target, met) checks."""
+    side = whatif_side_by_side(5 if quick else 12, 1 if quick else 3)
+    print(f"\nwhat-if analysis of a 50-fact case, in process (median of {side['cases']} cases; from scratch: "
+          f"{side['scratch_cases']}), about {side['variants']:.0f} variants each:")
+    print(f"  on a running engine (retract/re-declare)  {side['incremental'] * 1000:8.1f} ms")
+    print(f"  formulating every variant from scratch   {side['scratch'] * 1000:8.1f} ms")
+    speedup = side["scratch"] / side["incremental"]
+    print(f"  speed-up {speedup:.1f}x; same analysis both ways: {side['same']}")
+    rerank = rerank_after_answer()
+    print("\nre-ranking after one answer (an open session, one field changed; median of 30):")
+    for name, seconds in rerank.items():
+        print(f"  {name:<10} {seconds * 1000:7.2f} ms")
+    commands = explain_against_formulate(5 if quick else 15)
+    ratio = commands["explain"] / commands["formulate"]
+    print(f"\nexplain as a whole command against a cold formulate ({CASE_TWO_AREA.stem}):")
+    print(f"  formulate {commands['formulate'] * 1000:7.1f} ms   explain {commands['explain'] * 1000:7.1f} ms   "
+          f"ratio {ratio:.2f}")
+    return [("what-if, 50 facts", side["incremental"], WHATIF_TARGETS["whatif_50"], "s"),
+            ("what-if speed-up over from scratch", speedup, WHATIF_TARGETS["whatif_speedup"], "x, at least"),
+            ("re-rank after one answer (50 facts)", rerank["50 facts"], WHATIF_TARGETS["rerank"], "s"),
+            ("explain / cold formulate", ratio, WHATIF_TARGETS["explain_ratio"], "x, at most")]
+
+
+def print_issue_10_targets(checks: list) -> None:
+    print("\nTargets (issue 10):")
+    for name, value, target, unit in checks:
+        met = value >= target if unit == "x, at least" else value <= target
+        shown = f"{value:8.3f} s" if unit == "s" else f"{value:8.2f} x"
+        print(f"  {name:<38} {shown}   target {'>=' if unit == 'x, at least' else '<='} {target:g}"
+              f"{' s' if unit == 's' else 'x'}   {'met' if met else 'NOT met'}")
+
+
+def rerank_after_answer(repeats: int = 30) -> dict:
+    """The interview's step: one answer changes one field of an open session, and the outcome is read again."""
+    from ipt_expert.case import case_from_data, load_case
+    from ipt_expert.resources import shipped_rules_dir
+    from ipt_expert.rulebase import load_knowledge_base
+    from ipt_expert.whatif import Change, Session
+
+    kb = load_knowledge_base(shipped_rules_dir())
+    results = {}
+    for name, case in (("vignette", load_case(str(CASE))), ("50 facts", case_from_data(synthetic_case(50, 7)))):
+        session = Session(case, kb)
+        times = []
+        for index in range(repeats):
+            value = ("passive", "none")[index % 2]
+            start = time.perf_counter()
+            session.apply(Change("set", "safety", "suicidal_ideation", value))
+            session.outcome()
+            times.append(time.perf_counter() - start)
+        results[name] = statistics.median(times)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and cases (a smoke test)")
+    parser.add_argument("--issue-10", action="store_true", help="only what-if, re-ranking and explain")
     args = parser.parse_args()
+    if args.issue_10:
+        print(f"ipt-expert benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+        print_issue_10_targets(issue_10(args.quick))
+        return
     repeats = 5 if args.quick else 21
     count = 100 if args.quick else 1000
 
@@ -166,10 +273,12 @@ def main() -> None:
     if count == 1000:
         checks.append(("evaluate 1,000 cases on 2 cores", batch[2], TARGETS["evaluate_1000"]))
     checks.append(("grade 8,000 answers + dashboard", grade_seconds, TARGETS["grade_8000"]))
+    issue_checks = issue_10(args.quick)
     print("\nTargets:")
     for name, seconds, target in checks:
         verdict = "met" if seconds < target else "NOT met"
         print(f"  {name:<34} {seconds:8.3f} s   target < {target:g} s   {verdict}")
+    print_issue_10_targets(issue_checks)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,9 @@ SECTION_NAMES = {"patient": "the patient", "episode": "the episode", "safety": "
                  "social": "the social baseline", "substance_use": "substance use"}
 TIMING_FIELDS = ("months_before_onset", "conflict_months_before_onset", "onset_months_ago")
 NOT_EDITED = ("ref", "id", "notes", "person", "trigger_person", "distance_months", "timing")
+# The case fields facts.case_facts derives other fields from (besides the episode
+# and the patient, always rebuilt): a change to any other field changes that field only.
+DERIVED_FROM = {"person": ("id", "alive"), "event": ("id", "kind", "person", "months_before_onset")}
 SHIFT = 3                                  # months, the issue's standard move
 EXTENDED_SHIFTS = (1, 2, 3, 4, 5, 6, 9, 12, 18, 24, 36)
 MONTH_ANSWERS = (0, 1, 2, 3, 4, 6, 7, 9, 12, 13, 18, 24, 36)
@@ -165,6 +168,14 @@ class Inventory:
         if change.ref not in self.fields:
             raise KeyError(change.ref)
         kind = _record_kind(change.ref)
+        fact_type = self.types[change.ref]
+        if change.kind != "remove" and change.field not in DERIVED_FROM.get(fact_type, ()) \
+                and fact_type not in ("episode", "patient"):
+            # No derived field reads this one: the new fact is the old with one value changed.
+            values = dict(self.fields[change.ref])
+            old = values.get(change.field, "unknown")
+            values[change.field] = old + change.value if change.kind == "shift" else change.value
+            return [(change.ref, values)]
         if change.kind == "remove" and kind == "section":
             raise ValueError(f"{change.ref} is a section of the case; only a person or an event can be removed")
         new_data = _apply(self.data, change, self.event_index)
@@ -773,6 +784,7 @@ class WhatIf:
     hinges: list            # Hinge, most fragile first
     smallest_flip: Variant | None
     tried: int
+    examined: int = 0       # every variant looked at, the search for the smallest flip included
     stats: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -791,6 +803,7 @@ class WhatIf:
 def _variants(session: Session, changes: list, base: Outcome, goal: tuple | None = None) -> list:
     """Each change with its outcome; with ``goal``, only those that put a goal area first."""
     outcomes = session.trials(changes, goal)
+    session.stats["variants"] = session.stats.get("variants", 0) + len(changes)
     inventory = session.inventory
     return [Variant(c, inventory.describe(c), change_size(c, inventory), o, o.effects(base))
             for c, o in zip(changes, outcomes, strict=True) if o is not None]
@@ -862,7 +875,8 @@ def analyse(case: Case, kb: KnowledgeBase, grief_school: str = "strict", session
                                flip_candidates(session.inventory),
                                goal=tuple(a for a in AREAS if a != base.top),
                                known={v.change: v for v in variants})
-    return WhatIf(case=case, kb=kb, grief_school=grief_school, base=base, variants=variants, hinges=hinges,
+    return WhatIf(case=case, kb=kb, grief_school=grief_school,
+                  examined=session.stats["variants"], base=base, variants=variants, hinges=hinges,
                   smallest_flip=flip, tried=len(variants), stats=dict(session.stats))
 
 
@@ -1072,3 +1086,30 @@ def render_changed(session: Session, changes: list, fmt: str = "text", template_
     if fmt == "markdown":
         return "\n".join("> " + line for line in header) + "\n\n" + report
     return "\n".join(header) + "\n\n" + report
+
+
+class ScratchSession:
+    """The same questions as a Session, answered by formulating every changed case from scratch.
+
+    The reference the benchmark compares with (and what a what-if without a
+    running engine would cost): each change is applied to a copy of the case
+    data, validated and formulated on a fresh working memory.
+    """
+
+    def __init__(self, case: Case, kb: KnowledgeBase, grief_school: str = "strict"):
+        self.case, self.kb, self.grief_school = case, kb, grief_school
+        self.reasoner = reasoner_for(kb)
+        self.inventory = Inventory.of(case, grief_school)
+        self.stats = {"formulated": 0}
+
+    def _formulate(self, data: dict) -> Outcome:
+        self.stats["formulated"] += 1
+        case = case_from_data(data, self.case.source)
+        return outcome_of_findings(self.reasoner.findings(case, self.grief_school), self.kb)
+
+    def outcome(self) -> Outcome:
+        return self._formulate(self.case.data)
+
+    def trials(self, changes: list, goal: tuple | None = None) -> list:
+        outcomes = [self._formulate(apply_to_data(self.case.data, change)) for change in changes]
+        return [o if goal is None or o.top in goal else None for o in outcomes]

@@ -156,3 +156,13 @@ def test_two_variants_of_one_fact_that_lose_different_rules_are_not_confused():
     outcomes = Session(case_from_data(data), KB).trials(changes)
     for change, outcome in zip(changes, outcomes, strict=True):
         assert same(outcome, from_scratch(apply_to_data(data, change))), change
+
+
+def test_the_analysis_on_a_running_engine_equals_the_analysis_from_scratch():
+    from ipt_expert.whatif import ScratchSession
+
+    case = load_case(str(VIGNETTES / "two-area-02-death-and-sister-dispute.yaml"))
+    incremental = analyse(case, KB, session=Session(case, KB))
+    reference = analyse(case, KB, session=ScratchSession(case, KB))
+    assert incremental.to_dict() == reference.to_dict()
+    assert incremental.examined == reference.examined > incremental.tried
