@@ -501,7 +501,13 @@ def _register_exercise_commands() -> None:
     cli.add_command(exercise)
 
 
+def _register_interview_command() -> None:
+    from .cli_interview import interview
+    cli.add_command(interview)
+
+
 _register_exercise_commands()
+_register_interview_command()
 
 
 def main(argv=None) -> None:

@@ -38,6 +38,12 @@ _ROLE_WORDS = _ROLES + (
 
 
 _HONORIFICS = {"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr"}
+# A telephone number: seven or more digits with the usual separators; an address: a house number and a
+# street word. Both only for the interview's warnings (the report scan keeps to dates and names).
+_PHONE = re.compile(r"(?<![\w.])(?:\+?\d[\d ()./-]{6,}\d)(?![\w.])")
+_STREET = ("street|st|road|rd|avenue|ave|lane|ln|drive|dr|close|way|place|pl|court|ct|boulevard|blvd|square|"
+           "terrace|crescent|gardens|strasse|straße|rue|calle|via")
+_ADDRESS = re.compile(rf"\b\d{{1,5}}[a-z]?,?\s+(?:[A-Za-z][\w'-]*\s+){{0,3}}(?:{_STREET})\b\.?", re.IGNORECASE)
 
 
 def _mask(found: str, what: str) -> str:
@@ -61,6 +67,28 @@ def _texts(data: dict):
     for event, label in zip(events, event_labels(events), strict=True):
         if isinstance(event.get("notes"), str):
             yield f"events[{label}].notes", event["notes"]
+
+
+def label_warning(label: str) -> str | None:
+    """A warning when a role label holds no role word, and so may be a name."""
+    if any(word in label.lower() for word in _ROLE_WORDS):
+        return None
+    return (f"'{label}' does not look like a role label; if it is a name, use a role such as 'neighbour' "
+            "or 'older sister'")
+
+
+def text_warning(text: str) -> str | None:
+    """A warning when free text looks like a date, a name, a phone number or an address."""
+    relative = "write time relative to onset instead (e.g. '3 months before')"
+    for pattern, what, advice in ((_DATE, "a calendar date", relative), (_DAY, "a calendar date", relative),
+                                  (_NAME, "a personal name", "write a role label instead (e.g. 'her brother')"),
+                                  (_PHONE, "a phone number", "leave contact details out of a case file"),
+                                  (_ADDRESS, "an address", "describe the place instead (e.g. 'a flat in the city')")):
+        match = pattern.search(text)
+        if match:
+            shown = _mask(match.group(0), what if what == "a personal name" else "digits")
+            return f"'{shown}' looks like {what}; {advice}"
+    return None
 
 
 def privacy_warnings(data: dict) -> list:

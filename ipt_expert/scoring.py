@@ -26,12 +26,17 @@ class Certainty:
 
     @property
     def factor(self) -> float:
-        denominator = 1.0 - min(self.belief, self.disbelief)
-        return 0.0 if denominator <= 0 else (self.belief - self.disbelief) / denominator
+        return certainty_factor(self.belief, self.disbelief)
 
     @property
     def score(self) -> float:
         return max(self.factor, 0.0)
+
+
+def certainty_factor(belief: float, disbelief: float) -> float:
+    """EMYCIN's CF = (MB - MD) / (1 - min(MB, MD)); 0 when both are certain (the formula is undefined there)."""
+    denominator = 1.0 - min(belief, disbelief)
+    return 0.0 if denominator <= 0 else (belief - disbelief) / denominator
 
 
 def combine(weights_for, weights_against) -> Certainty:

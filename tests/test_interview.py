@@ -1,0 +1,228 @@
+"""The guided interview as a conversation (scripted answers; the real terminal is in test_interview_pty.py)."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from ipt_expert.case import load_case
+from ipt_expert.formulation import formulate
+from ipt_expert.interview import AnswerError, parse_answer, privacy_concern, script
+from ipt_expert.interview_flow import Interview, read_draft
+
+CTRL_C = object()
+
+
+class ScriptedIo:
+    """Answers in order; records what was asked and said, in one transcript."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.transcript: list = []
+
+    def _next(self, what):
+        if not self.answers:
+            raise AssertionError(f"the interview asked more than the script answers: {what}")
+        answer = self.answers.pop(0)
+        if answer is CTRL_C:
+            raise KeyboardInterrupt
+        return answer
+
+    def say(self, text):
+        self.transcript.append(("say", text))
+
+    def ask(self, question, default, validate):
+        self.transcript.append(("ask", question.path))
+        return self._next(question.path)
+
+    def menu(self, message, choices):
+        wanted = self._next(message)
+        self.transcript.append(("menu", message))
+        return next(c for c in choices if c.lower().startswith(wanted.lower()))
+
+    def confirm(self, message, default):
+        self.transcript.append(("confirm", message))
+        if message.startswith("Answer these follow-up questions"):
+            return False          # what the engine would ask varies with the rules; not part of these scripts
+        return self._next(message) == "y"
+
+    def text(self, message, default):
+        self.transcript.append(("text", message))
+        answer = self._next(message)
+        return answer if answer else default
+
+    def said(self) -> str:
+        return "\n".join(text for kind, text in self.transcript if kind == "say")
+
+
+def question(path, section=None):
+    for s in script().sections:
+        if section and s.id != section:
+            continue
+        for q in s.questions:
+            if q.path == path:
+                return q
+    raise KeyError(path)
+
+
+# -- answers ------------------------------------------------------------------
+
+@pytest.mark.parametrize("path,section,answer,value", [
+    ("relationship", "persons", "sister", "sibling"),
+    ("relationship", "persons", "Husband", "partner"),
+    ("kind", "events", "bereavement", "death"),
+    ("kind", "events", "laid off", "job_loss"),
+    ("patient.age_group", None, "late life", "late_life"),
+    ("closeness", "persons", "inner", "inner"),
+    ("alive", "persons", "no", False),
+    ("alive", "persons", "Yes", True),
+    ("alive", "persons", "unknown", "unknown"),
+    ("months_before_onset", "events", "3 months before", 3),
+    ("months_before_onset", "events", "2 after", -2),
+    ("months_before_onset", "events", "8 weeks before onset", 1.8),
+    ("months_before_onset", "events", "1 year before", 12),
+    ("episode.onset_months_ago", None, "4", 4),
+    ("social.close_relationships_now", None, "3", 3),
+    ("safety.mania", None, "never", "none"),
+    ("episode.severity", None, "", ""),
+])
+def test_everyday_answers_become_field_values(path, section, answer, value):
+    assert parse_answer(question(path, section), answer) == value
+
+
+@pytest.mark.parametrize("path,section,answer,message", [
+    ("closeness", "persons", "iner",
+     "'iner' is not one of the choices (did you mean 'inner'?); choose from: inner, middle, outer, unknown"),
+    ("alive", "persons", "perhaps", "'perhaps' is not an answer to a yes/no question; answer yes, no or unknown"),
+    ("episode.onset_months_ago", None, "2 after", "write how many months ago, e.g. 4"),
+    ("months_before_onset", "events", "soon",
+     "'soon' is not a time; write months, e.g. 3, '3 months before', '8 weeks before', '2 after'"),
+    ("months_before_onset", "events", "2000", "2000 is out of range; expected a number from -1200 to 1200"),
+    ("social.close_relationships_now", None, "two", "'two' is not a whole number; write a count such as 3, or unknown"),
+    ("id", "persons", "Older Sister!",
+     "'Older Sister!' is not a role label: use lower-case words such as 'mother' or 'older sister' (letters, "
+     "digits, spaces, ' - _)"),
+])
+def test_refused_answers_say_what_is_allowed(path, section, answer, message):
+    with pytest.raises(AnswerError) as info:
+        parse_answer(question(path, section), answer)
+    assert info.value.message == message
+
+
+def test_an_event_names_a_person_of_the_inventory():
+    q = question("person", "events")
+    assert parse_answer(q, "wife", persons=("wife", "son")) == "wife"
+    with pytest.raises(AnswerError) as info:
+        parse_answer(q, "wfe", persons=("wife", "son"))
+    assert info.value.message == "'wfe' is not a person in the inventory (did you mean 'wife'?); choose from: wife, son"
+
+
+def test_a_label_already_used_is_refused():
+    with pytest.raises(AnswerError) as info:
+        parse_answer(question("id", "persons"), "sister", persons=("sister",))
+    assert info.value.message == "'sister' is already in the inventory; make labels unique, e.g. 'older sister'"
+
+
+@pytest.mark.parametrize("path,section,answer,warning", [
+    ("id", "persons", "john", "'john' does not look like a role label"),
+    ("title", None, "Low mood after her husband John left", "looks like a personal name"),
+    ("title", None, "Seen on 12/03/2024", "looks like a calendar date; write time relative to onset"),
+    ("title", None, "Call back on 020 7946 0958", "looks like a phone number"),
+    ("title", None, "Lives at 12 Baker Street", "looks like an address"),
+])
+def test_identifying_answers_are_warned_about(path, section, answer, warning):
+    assert warning in privacy_concern(question(path, section), answer)
+
+
+def test_role_labels_and_relative_times_raise_no_warning():
+    assert privacy_concern(question("id", "persons"), "older sister") is None
+    assert privacy_concern(question("title", None), "Low mood 3 months after the move") is None
+
+
+# -- the conversation ---------------------------------------------------------
+
+EPISODE_OF_A_MIGRANT = ["migrant-dispute", "", "major depressive episode", "moderate", "first", "4", "adult", "no",
+                        "yes"]
+SAFETY_CLEAR = ["none", "no", "no", "no", "none", "no", "none", "no"]
+HUSBAND = ["husband", "", "inner", "yes", "overt", "3 months before", "no", "impasse", "no", "no", "no", "no"]
+MIGRATION = ["migration", "5 months before", "", "yes", "yes", "yes", "", ""]
+SOCIAL = ["1", "6", "since onset"]
+NO_SUBSTANCES = ["none"]
+
+
+def test_full_interview_of_a_two_area_case_formulates_to_the_expected_focus(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    answers = (EPISODE_OF_A_MIGRANT + SAFETY_CLEAR
+               + ["add"] + HUSBAND + ["done"]
+               + ["add"] + MIGRATION + ["done"]
+               + SOCIAL + NO_SUBSTANCES
+               + ["case.yaml"])
+    io = ScriptedIo(answers)
+    saved = Interview(io, kb).run()
+    assert saved == "case.yaml" and not io.answers
+    case = load_case("case.yaml")
+    assert case.data["persons"][0]["relationship"] == "partner"      # 'husband' said it
+    assert case.data["events"][0]["months_before_onset"] == 5
+    focus = formulate(case, kb).focus
+    assert sorted(focus) == ["role_dispute", "role_transition"]      # a two-area focus, as the inventory says
+    assert "Saved case.yaml. Formulate it with: ipt-expert formulate case.yaml" in io.said()
+    assert "Ranking so far:" in io.said()
+
+
+def test_a_stop_answer_is_said_at_once(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    io = ScriptedIo(EPISODE_OF_A_MIGRANT + ["plan_or_intent", CTRL_C, "n"])
+    Interview(io, kb).run()
+    kinds = [(kind, text) for kind, text in io.transcript]
+    stop = next(i for i, (kind, text) in enumerate(kinds) if kind == "say" and text.startswith("STOP:"))
+    asked_ideation = kinds.index(("ask", "safety.suicidal_ideation"))
+    asked_next = kinds.index(("ask", "safety.recent_suicide_attempt"))
+    assert asked_ideation < stop < asked_next
+
+
+def test_a_person_can_be_corrected_and_removed(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    sister = ["sister", "", "middle", "yes", "none", "no", "yes", "no"]
+    friend = ["friend", "", "outer", "yes", "none", "no", "no", "no"]
+    corrected = ["", "", "inner", "", "", "", "", ""]          # Enter keeps; closeness becomes inner
+    answers = (EPISODE_OF_A_MIGRANT + SAFETY_CLEAR
+               + ["add"] + sister + ["add"] + friend + ["correct", "1."] + corrected + ["remove", "2."] + ["done"]
+               + ["done"] + SOCIAL + NO_SUBSTANCES + ["case.yaml"])
+    io = ScriptedIo(answers)
+    Interview(io, kb).run()
+    persons = load_case("case.yaml").data["persons"]
+    assert persons == [{"id": "sister", "relationship": "sibling", "closeness": "inner", "alive": True,
+                        "conflict": "none", "abusive": False, "can_confide": True, "matters_most": False}]
+    assert "removed: friend (friend, outer)" in io.said()
+
+
+def test_ctrl_c_saves_a_draft_that_resumes(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    io = ScriptedIo(EPISODE_OF_A_MIGRANT + ["none", "no", CTRL_C, "y", ""])
+    Interview(io, kb).run()
+    draft = tmp_path / "migrant-dispute-draft.yaml"
+    assert draft.read_text().startswith("# ipt-expert interview draft; sections done: episode\n")
+    assert "Draft saved to migrant-dispute-draft.yaml" in io.said()
+    data, done = read_draft(str(draft))
+    assert done == ("episode",) and data["safety"] == {"suicidal_ideation": "none", "recent_suicide_attempt": False}
+
+    # Resumed: the episode is not asked again, nor the two safety answers given.
+    rest = SAFETY_CLEAR[2:] + ["done", "done"] + SOCIAL + NO_SUBSTANCES + ["case.yaml"]
+    io = ScriptedIo(rest)
+    Interview(io, kb, data=data, done=done).run()
+    asked = [text for kind, text in io.transcript if kind == "ask"]
+    assert asked[0] == "safety.homicidal_ideation"
+    assert "episode.onset_months_ago" not in asked
+    case = load_case("case.yaml")
+    assert case.data["episode"]["onset_months_ago"] == 4
+
+
+def test_an_existing_file_is_never_replaced_without_asking(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "case.yaml").write_text("keep me\n")
+    answers = (EPISODE_OF_A_MIGRANT + SAFETY_CLEAR + ["done", "done"] + SOCIAL
+               + NO_SUBSTANCES + ["case.yaml", "n", "other.yaml"])
+    io = ScriptedIo(answers)
+    assert Interview(io, kb).run() == "other.yaml"
+    assert (tmp_path / "case.yaml").read_text() == "keep me\n"
+    assert ("confirm", "case.yaml exists. Replace it?") in io.transcript
+    assert yaml.safe_load((tmp_path / "other.yaml").read_text())["id"] == "migrant-dispute"

@@ -1,0 +1,155 @@
+"""The real `ipt-expert interview`, driven through a pseudo-terminal (pexpect), as a clinician would use it.
+
+These run the installed program in a fresh interpreter with a real terminal:
+questionary's prompts, completion and menus, Ctrl-C as a signal, the saved
+file read back by the library.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import pexpect
+
+from ipt_expert.case import load_case
+from ipt_expert.formulation import formulate
+
+FOLLOW_UPS = "Answer these follow-up questions now?"
+
+
+class Clinician:
+    """Types answers at the interview's prompts; keeps what the screen showed."""
+
+    def __init__(self, cwd, *args):
+        env = dict(os.environ, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm", NO_COLOR="1")
+        self.child = pexpect.spawn(sys.executable, ["-m", "ipt_expert", "interview", *args], cwd=str(cwd), env=env,
+                                   encoding="utf-8", timeout=60, dimensions=(50, 160))
+        self.screen = []
+        self.child.logfile_read = self
+
+    # pexpect's logfile protocol
+    def write(self, text):
+        self.screen.append(text)
+
+    def flush(self):
+        pass
+
+    def answer(self, prompt: str, text: str) -> None:
+        """Wait for a prompt, then type the answer and Enter (follow-up offers are declined on the way)."""
+        while True:
+            found = self.child.expect([prompt, FOLLOW_UPS])
+            if found == 0:
+                break
+            self.child.send("n")
+        self.child.send(text + "\r")
+
+    def choose(self, prompt: str, shortcut: str) -> None:
+        """Pick a menu entry by its shortcut key."""
+        self.answer(prompt, shortcut)
+
+    def expect(self, pattern):
+        self.child.expect(pattern)
+
+    def finish(self):
+        self.child.expect(pexpect.EOF)
+        self.child.close()
+        return self.child.exitstatus
+
+    def shown(self) -> str:
+        return "".join(self.screen)
+
+
+EPISODE = [("short id", "pty-case"), ("one-line title", ""), ("Target diagnosis", "major depressive episode"),
+           ("Severity of the episode", "moderate"), ("Course: first", "first"), ("months ago did", "4"),
+           ("Age group", "adult"), ("Pregnant or within", "no"), ("migrated", "yes")]
+SAFETY = [("Suicidal ideation", "none"), ("recent suicide attempt", "no"), ("Homicidal", "no"),
+          ("Psychotic", "no"), ("Mania or hypomania", "none"), ("Intoxication", "no"),
+          ("Cognitive impairment", "none"), ("Domestic violence", "no")]
+MENU = "what next?"
+
+
+def test_a_full_interview_of_a_two_area_case(tmp_path):
+    doctor = Clinician(tmp_path, "-o", "case.yaml")
+    for prompt, text in EPISODE + SAFETY:
+        doctor.answer(prompt, text)
+    doctor.choose(MENU, "1")                                        # add a person
+    for prompt, text in [("Role label", "husband"), ("Relationship", ""), ("Ring of the", "inner"),
+                         ("Alive", "yes"), ("Conflict with", "overt"), ("When did the conflict", "3 months before"),
+                         ("expect the same", "no"), ("Stage of the dispute", "impasse"), ("Infidelity", "no"),
+                         ("Violent, abusive", "no"), ("confide", "no"), ("matters most", "no")]:
+        doctor.answer(prompt, text)
+    doctor.choose(MENU, "4")                                        # done (add, correct, remove, done)
+    doctor.choose(MENU, "1")                                        # add a life event
+    for prompt, text in [("What happened", "emigrated"), ("When, relative", "5 months before"),
+                         ("Person involved", ""), ("struggle to come", "yes"), ("still keep the", "yes"),
+                         ("a change the patient wanted", "yes"), ("Guilt or anger", ""), ("Unresolved", "")]:
+        doctor.answer(prompt, text)
+    doctor.choose(MENU, "4")
+    for prompt, text in [("close relationships now", "1"), ("before this episode", "6"),
+                         ("Isolation:", "since onset"), ("Substance use", "none")]:
+        doctor.answer(prompt, text)
+    doctor.expect("Saved case.yaml")
+    assert doctor.finish() == 0
+    case = load_case(str(tmp_path / "case.yaml"))
+    assert case.data["events"][0]["kind"] == "migration"            # 'emigrated' understood
+    assert case.data["persons"][0]["relationship"] == "partner"     # offered from 'husband', kept with Enter
+    from ipt_expert.resources import shipped_rules_dir
+    from ipt_expert.rulebase import load_knowledge_base
+    focus = formulate(case, load_knowledge_base(shipped_rules_dir())).focus
+    assert sorted(focus) == ["role_dispute", "role_transition"]
+    assert "Ranking so far:" in doctor.shown()
+
+
+def test_a_stop_answer_in_the_safety_screen_is_said_at_once(tmp_path):
+    doctor = Clinician(tmp_path, "-o", "case.yaml")
+    for prompt, text in EPISODE:
+        doctor.answer(prompt, text)
+    doctor.answer("Suicidal ideation", "plan")                      # everyday word for plan_or_intent
+    doctor.expect("STOP: ")
+    doctor.expect("recent suicide attempt")                         # said before the next question
+    doctor.child.sendcontrol("c")
+    doctor.answer("Save a draft", "n")
+    doctor.expect("Nothing saved")
+    doctor.finish()
+    assert not (tmp_path / "case.yaml").exists()
+
+
+def test_a_correction_a_ctrl_c_draft_and_a_resume(tmp_path):
+    doctor = Clinician(tmp_path, "-o", "case.yaml")
+    for prompt, text in EPISODE + SAFETY:
+        doctor.answer(prompt, text)
+    doctor.choose(MENU, "1")
+    for prompt, text in [("Role label", "sister"), ("Relationship", ""), ("Ring of the", "middle"),
+                         ("Alive", "yes"), ("Conflict with", "none"), ("Violent, abusive", "no"), ("confide", "yes"),
+                         ("matters most", "no")]:
+        doctor.answer(prompt, text)
+    doctor.choose(MENU, "2")                                        # correct a person
+    doctor.choose("Which person?", "1")
+    for prompt, text in [("Role label", ""), ("Relationship", ""), ("Ring of the", "\x15inner")]:   # ^U clears
+        doctor.answer(prompt, text)
+    doctor.child.sendcontrol("c")                                   # Ctrl-C in the middle of the correction
+    doctor.answer("Save a draft", "y")
+    doctor.answer("Save the draft as", "")
+    doctor.expect("Draft saved to case-draft.yaml")
+    assert doctor.finish() == 0
+    draft = (tmp_path / "case-draft.yaml").read_text()
+    assert draft.startswith("# ipt-expert interview draft; sections done: episode,safety\n")
+    assert "closeness: inner" in draft
+
+    again = Clinician(tmp_path, "--from", "case-draft.yaml", "-o", "case.yaml")
+    again.expect("The important persons")                           # the episode and safety are not asked again
+    assert "Suicidal ideation" not in again.shown()
+    again.choose(MENU, "4")
+    again.choose(MENU, "2")                                         # no events: add, done
+    for prompt, text in [("close relationships now", "3"), ("before this episode", "3"), ("Isolation:", "none"),
+                         ("Substance use", "none")]:
+        again.answer(prompt, text)
+    again.expect("Saved case.yaml")
+    assert again.finish() == 0
+    assert load_case(str(tmp_path / "case.yaml")).data["persons"][0]["closeness"] == "inner"
+
+
+def test_the_interview_needs_a_terminal(run_cli):
+    result = run_cli("interview")
+    assert result.code == 2
+    assert "the interview needs a terminal" in result.err
