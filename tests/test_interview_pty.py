@@ -34,18 +34,22 @@ class Clinician:
     def flush(self):
         pass
 
-    def answer(self, prompt: str, text: str) -> None:
+    def answer(self, prompt: str, text: str, enter: bool = True) -> None:
         """Wait for a prompt, then type the answer and Enter (follow-up offers are declined on the way)."""
         while True:
             found = self.child.expect([prompt, FOLLOW_UPS])
             if found == 0:
                 break
             self.child.send("n")
-        self.child.send(text + "\r")
+        self.child.send(text + ("\r" if enter else ""))
 
     def choose(self, prompt: str, shortcut: str) -> None:
-        """Pick a menu entry by its shortcut key."""
-        self.answer(prompt, shortcut)
+        """Pick a menu entry by its shortcut key (a shortcut picks at once: no Enter)."""
+        self.answer(prompt, shortcut, enter=False)
+
+    def confirm(self, prompt: str, yes: bool) -> None:
+        """Answer a yes/no confirmation (one key, no Enter)."""
+        self.answer(prompt, "y" if yes else "n", enter=False)
 
     def expect(self, pattern):
         self.child.expect(pattern)
@@ -108,7 +112,7 @@ def test_a_stop_answer_in_the_safety_screen_is_said_at_once(tmp_path):
     doctor.expect("STOP: ")
     doctor.expect("recent suicide attempt")                         # said before the next question
     doctor.child.sendcontrol("c")
-    doctor.answer("Save a draft", "n")
+    doctor.confirm("Save a draft", False)
     doctor.expect("Nothing saved")
     doctor.finish()
     assert not (tmp_path / "case.yaml").exists()
@@ -128,7 +132,7 @@ def test_a_correction_a_ctrl_c_draft_and_a_resume(tmp_path):
     for prompt, text in [("Role label", ""), ("Relationship", ""), ("Ring of the", "\x15inner")]:   # ^U clears
         doctor.answer(prompt, text)
     doctor.child.sendcontrol("c")                                   # Ctrl-C in the middle of the correction
-    doctor.answer("Save a draft", "y")
+    doctor.confirm("Save a draft", True)
     doctor.answer("Save the draft as", "")
     doctor.expect("Draft saved to case-draft.yaml")
     assert doctor.finish() == 0
