@@ -14,7 +14,9 @@ import pexpect
 from ipt_expert.case import load_case
 from ipt_expert.formulation import formulate
 
-FOLLOW_UPS = "Answer these follow-up questions now?"
+# Patterns that match a prompt while it waits for input (once answered, questionary reprints the
+# question with the answer, which must not be taken for the next prompt).
+FOLLOW_UPS = r"follow-up questions now\? \(Y/n\)"
 
 
 class Clinician:
@@ -44,12 +46,12 @@ class Clinician:
         self.child.send(text + ("\r" if enter else ""))
 
     def choose(self, prompt: str, shortcut: str) -> None:
-        """Pick a menu entry by its shortcut key (a shortcut picks at once: no Enter)."""
-        self.answer(prompt, shortcut, enter=False)
+        """Pick a menu entry by its shortcut key, then Enter."""
+        self.answer(prompt + r" \(Use shortcuts", shortcut)
 
     def confirm(self, prompt: str, yes: bool) -> None:
         """Answer a yes/no confirmation (one key, no Enter)."""
-        self.answer(prompt, "y" if yes else "n", enter=False)
+        self.answer(prompt + r".*\((?:Y/n|y/N)\)", "y" if yes else "n", enter=False)
 
     def expect(self, pattern):
         self.child.expect(pattern)
@@ -69,7 +71,7 @@ EPISODE = [("short id", "pty-case"), ("one-line title", ""), ("Target diagnosis"
 SAFETY = [("Suicidal ideation", "none"), ("recent suicide attempt", "no"), ("Homicidal", "no"),
           ("Psychotic", "no"), ("Mania or hypomania", "none"), ("Intoxication", "no"),
           ("Cognitive impairment", "none"), ("Domestic violence", "no")]
-MENU = "what next?"
+MENU = r"what next\?"
 
 
 def test_a_full_interview_of_a_two_area_case(tmp_path):
@@ -128,7 +130,7 @@ def test_a_correction_a_ctrl_c_draft_and_a_resume(tmp_path):
                          ("matters most", "no")]:
         doctor.answer(prompt, text)
     doctor.choose(MENU, "2")                                        # correct a person
-    doctor.choose("Which person?", "1")
+    doctor.choose(r"Which person\?", "1")
     for prompt, text in [("Role label", ""), ("Relationship", ""), ("Ring of the", "\x15inner")]:   # ^U clears
         doctor.answer(prompt, text)
     doctor.child.sendcontrol("c")                                   # Ctrl-C in the middle of the correction
