@@ -16,7 +16,8 @@ from ipt_expert.formulation import formulate
 
 # Patterns that match a prompt while it waits for input (once answered, questionary reprints the
 # question with the answer, which must not be taken for the next prompt).
-FOLLOW_UPS = r"follow-up questions now\? \(Y/n\)"
+ESC = r"(?:\x1b\[[0-9;?]*[A-Za-z])*"           # styling between the words of a prompt
+FOLLOW_UPS = rf"follow-up questions now\? {ESC}\(Y/n\)"
 
 
 class Clinician:
@@ -47,11 +48,11 @@ class Clinician:
 
     def choose(self, prompt: str, shortcut: str) -> None:
         """Pick a menu entry by its shortcut key, then Enter."""
-        self.answer(prompt + r" \(Use shortcuts", shortcut)
+        self.answer(prompt + rf" {ESC}\(Use shortcuts", shortcut)
 
     def confirm(self, prompt: str, yes: bool) -> None:
         """Answer a yes/no confirmation (one key, no Enter)."""
-        self.answer(prompt + r".*\((?:Y/n|y/N)\)", "y" if yes else "n", enter=False)
+        self.answer(prompt + rf"[^\n]*{ESC}\((?:Y/n|y/N)\)", "y" if yes else "n", enter=False)
 
     def expect(self, pattern):
         self.child.expect(pattern)
