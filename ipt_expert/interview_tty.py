@@ -8,8 +8,6 @@ so the conversation can offer to save a draft.
 """
 from __future__ import annotations
 
-import click
-
 from .interview import Question
 from .terminal import neutralise as clean
 
@@ -18,7 +16,9 @@ class TerminalIo:
     """The ``Io`` of interview_flow on a real terminal."""
 
     def say(self, text: str) -> None:
-        click.echo(clean(text))
+        from .output import echo
+
+        echo(text)          # the one writer: control characters neutralised, a failed write is exit 5
 
     def ask(self, question: Question, default: str, validate) -> str:
         import questionary
