@@ -374,24 +374,34 @@ def change_size(change: Change, inventory: Inventory) -> float:
 def all_single_changes(inventory: Inventory) -> list:
     """Every single edit worth trying, smallest first: timings moved, values changed, records removed."""
     changes = []
+    for ref, fact_type, name, current in _fields_to_try(inventory):
+        if name in TIMING_FIELDS and _is_number(current):
+            for months in EXTENDED_SHIFTS:
+                for delta in (months, -months):
+                    if _allowed_number(name, current + delta):
+                        changes.append(Change("shift", ref, name, delta))
+            changes.append(Change("set", ref, name, "unknown"))
+            continue
+        changes.extend(_answer_changes(ref, fact_type, name, current))
+    changes.extend(Change("remove", ref) for ref in inventory.fields
+                   if inventory.types[ref] != "options" and _record_kind(ref) != "section")
+    return sorted(changes, key=lambda c: (change_size(c, inventory), c.path, _show(c.value)))
+
+
+def _fields_to_try(inventory: Inventory):
+    """(ref, fact type, field, current value) of every field a change may touch (the options are not facts)."""
     for ref, values in inventory.fields.items():
         fact_type = inventory.types[ref]
         if fact_type == "options":
             continue
         for name in _editable(inventory, ref):
-            current = values.get(name, "unknown")
-            if name in TIMING_FIELDS and _is_number(current):
-                for months in EXTENDED_SHIFTS:
-                    for delta in (months, -months):
-                        if _allowed_number(name, current + delta):
-                            changes.append(Change("shift", ref, name, delta))
-                changes.append(Change("set", ref, name, "unknown"))
-                continue
-            changes.extend(Change("set", ref, name, value) for value in answers(fact_type, name, current)
-                           if not (_is_number(value) and not _allowed_number(name, value)))
-        if _record_kind(ref) != "section":
-            changes.append(Change("remove", ref))
-    return sorted(changes, key=lambda c: (change_size(c, inventory), c.path, _show(c.value)))
+            yield ref, fact_type, name, values.get(name, "unknown")
+
+
+def _answer_changes(ref: str, fact_type: str, name: str, current) -> list:
+    """Setting the field to each other answer it may take."""
+    return [Change("set", ref, name, value) for value in answers(fact_type, name, current)
+            if not (_is_number(value) and not _allowed_number(name, value))]
 
 
 # ------------------------------------------------------------------ outcomes
@@ -917,28 +927,22 @@ def value_of_information(session: Session, relevant_only: bool = True) -> list:
     inventory = session.inventory
     looked_at = {t: set(a.by_field[1]) for t, a in session._alpha.items()}
     questions = []
-    for ref, values in inventory.fields.items():
-        fact_type = inventory.types[ref]
-        if fact_type == "options":
+    for ref, fact_type, name, current in _fields_to_try(inventory):
+        if not (current == "unknown" and not isinstance(current, bool)):
             continue
-        for name in _editable(inventory, ref):
-            current = values.get(name, "unknown")
-            if not (current == "unknown" and not isinstance(current, bool)):
-                continue
-            seen = looked_at.get(fact_type, set())
-            if relevant_only and name not in seen and not (name == "months_before_onset" and
-                                                          {"distance_months", "timing"} & seen):
-                continue
-            changes = [Change("set", ref, name, v) for v in answers(fact_type, name, current)
-                       if not (_is_number(v) and not _allowed_number(name, v))]
-            if not changes:
-                continue
-            found = _variants(session, changes, base)
-            lead = base.ranking[0][0]
-            swing = max(abs(v.outcome.score(lead) - base.score(lead)) for v in found)
-            questions.append(Question(ref, name, f"{inventory.name(ref)}: {human(name)}", tuple(found),
-                                      moves=sum(1 for v in found if v.effects),
-                                      largest=max(v.severity for v in found), swing=swing))
+        seen = looked_at.get(fact_type, set())
+        if relevant_only and name not in seen and not (name == "months_before_onset" and
+                                                      {"distance_months", "timing"} & seen):
+            continue
+        changes = _answer_changes(ref, fact_type, name, current)
+        if not changes:
+            continue
+        found = _variants(session, changes, base)
+        lead = base.ranking[0][0]
+        swing = max(abs(v.outcome.score(lead) - base.score(lead)) for v in found)
+        questions.append(Question(ref, name, f"{inventory.name(ref)}: {human(name)}", tuple(found),
+                                  moves=sum(1 for v in found if v.effects),
+                                  largest=max(v.severity for v in found), swing=swing))
     questions.sort(key=lambda q: (-q.largest, -q.moves, -q.swing, q.path))
     return questions
 
