@@ -226,3 +226,21 @@ def test_an_existing_file_is_never_replaced_without_asking(kb, tmp_path, monkeyp
     assert (tmp_path / "case.yaml").read_text() == "keep me\n"
     assert ("confirm", "case.yaml exists. Replace it?") in io.transcript
     assert yaml.safe_load((tmp_path / "other.yaml").read_text())["id"] == "migrant-dispute"
+
+
+def test_a_perinatal_patient_is_asked_about_thoughts_of_harming_the_baby(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    perinatal = EPISODE_OF_A_MIGRANT[:7] + ["yes", "no"]
+    io = ScriptedIo(perinatal + SAFETY_CLEAR + ["yes", CTRL_C, "n"])
+    Interview(io, kb).run()
+    asked = [text for kind, text in io.transcript if kind == "ask"]
+    assert asked[-1] == "safety.thoughts_of_harming_baby"          # the last question of the screen
+    stop = next(text for kind, text in io.transcript if kind == "say" and text.startswith("STOP:"))
+    assert "baby" in stop
+
+
+def test_a_patient_who_is_not_perinatal_is_not_asked_about_the_baby(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    io = ScriptedIo(EPISODE_OF_A_MIGRANT + SAFETY_CLEAR + [CTRL_C, "n"])
+    Interview(io, kb).run()
+    assert "safety.thoughts_of_harming_baby" not in [text for kind, text in io.transcript if kind == "ask"]
