@@ -528,7 +528,9 @@ def main(argv=None) -> None:
             cli.main(args=argv, prog_name="ipt-expert", standalone_mode=False)
             stdout.check()
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
-        if isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated):   # SIGTERM, cleaned up as Ctrl-C
+        # click turns an interrupt into Abort: newer releases chain it as the cause, older ones
+        # (8.1.0, our lowest) only as the context.
+        if any(isinstance(e, Terminated) for e in (exc, exc.__cause__, exc.__context__)):   # SIGTERM
             report_error("ipt-expert: terminated")
             sys.exit(EXIT_TERMINATED)
         report_error("ipt-expert: interrupted")

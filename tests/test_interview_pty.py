@@ -55,7 +55,9 @@ class Clinician:
         self.answer(prompt + rf"[^\n]*{ESC}\((?:Y/n|y/N)\)", "y" if yes else "n", enter=False)
 
     def expect(self, pattern):
-        self.child.expect(pattern)
+        """Wait for output (follow-up offers are declined on the way)."""
+        while self.child.expect([pattern, FOLLOW_UPS]) == 1:
+            self.child.send("n")
 
     def finish(self):
         self.child.expect(pexpect.EOF)
