@@ -213,3 +213,13 @@ def test_missing_information_asks_each_field_once_safety_first():
         {"field": "episode.onset_months_ago", "question": "ask episode.onset_months_ago", "rule": "r4"},
         {"field": "persons[x].closeness", "question": "ask persons[x].closeness", "rule": "r1"},
     ]
+
+
+def test_cohen_kappa_at_its_edges():
+    # no vignettes at all: nothing to agree on, kappa 0 rather than a division by zero
+    assert cohen_kappa(_confusion([[0] * 4] * 4)) == 0.0
+    # a single vignette, agreed: p_e = 1, where the formula is undefined; full agreement is 1
+    one = [[0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
+    assert cohen_kappa(_confusion(one)) == 1.0
+    # every vignette in one area on both sides: the same
+    assert cohen_kappa(_confusion([[5, 0, 0, 0], [0] * 4, [0] * 4, [0] * 4])) == 1.0
