@@ -145,9 +145,7 @@ def _requirement(test: FieldTest) -> str:
     """What a test asks, as the end of a sentence: 'it applies up to 6 months'."""
     if test.op in _OP_WORDS:
         return f"it applies {_OP_WORDS[test.op]} {_amount(test)}"
-    if test.op == "eq":
-        return f"it needs {human(test.field)} {_value_words(test.value)}"
-    if test.op == "in":
+    if test.op in ("eq", "in"):
         return f"it needs {human(test.field)} {_value_words(test.value)}"
     if test.op == "not_in":
         return f"it does not apply when {human(test.field)} is {_value_words(test.value)}"
