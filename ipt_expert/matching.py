@@ -84,6 +84,10 @@ class AlphaTests:
     patterns: tuple      # distinct PatternTests
     rules: tuple         # (rule id, indices of its patterns in ``patterns``: all, positive, in a 'not', in an 'exists')
     grouped: tuple       # constant-test tuples of patterns inside not/exists
+    # Per entry of ``rules``: (indices in a 'not', in an 'exists') that are a whole condition of their own,
+    # one pattern with constant tests only ("not: {event: {kind: move}}").  Whether such a condition
+    # holds depends on no other fact of the rule: any fact passing its tests settles it.
+    alone: tuple = ()
 
     @property
     def plan(self) -> tuple:
@@ -95,6 +99,15 @@ class AlphaTests:
             found = (tuple(distinct), tuple((tuple(index[t] for t in p.constant), p.joined, p.compared)
                                             for p in self.patterns))
             object.__setattr__(self, "_plan", found)
+        return found
+
+    @property
+    def alone_by_rule(self) -> dict:
+        """rule id -> (alone 'not' indices, alone 'exists' indices) of its patterns of this fact type."""
+        found = self.__dict__.get("_alone_by_rule")
+        if found is None:
+            found = {entry[0]: alone for entry, alone in zip(self.rules, self.alone, strict=True)}
+            object.__setattr__(self, "_alone_by_rule", found)
         return found
 
     @property
@@ -138,14 +151,24 @@ def _patterns(items, group: str | None = None):
             yield from _patterns(item.items, item.kind if group in (None, item.kind) else "exists")
 
 
+def _alone(spec: RuleSpec) -> set:
+    """ids of the patterns that make a top-level 'not' or 'exists' on their own, with no variable."""
+    return {id(item.items[0]) for item in spec.when
+            if isinstance(item, Group) and len(item.items) == 1 and isinstance(item.items[0], Pattern)
+            and not any(t.op in VARIABLE_OPS for t in item.items[0].tests)}
+
+
 def _rule_patterns(spec: RuleSpec) -> list:
-    """[fact type, constant tests, joined fields, comparisons, group kind or None] for each pattern of a rule.
+    """[fact type, constant tests, joined fields, comparisons, group kind or None, alone] for each pattern.
+
+    ``alone``: the pattern is a 'not' or an 'exists' of its own (see ``_alone``).
 
     A variable joins facts: the pattern that binds it and each pattern that
     uses it both depend on the joined field's value (equality), or only on
     how the two numbers compare (at_least: $x and the like).
     """
     patterns = list(_patterns(spec.when))
+    alone = _alone(spec)
     equal_uses: dict = {}
     for pattern, _ in patterns:
         for test in pattern.tests:
@@ -155,7 +178,7 @@ def _rule_patterns(spec: RuleSpec) -> list:
     entries = []
     for index, (pattern, group) in enumerate(patterns):
         own = tuple(t for t in pattern.tests if t.op not in VARIABLE_OPS)
-        entry = [pattern.fact_type, own, [], [], group]
+        entry = [pattern.fact_type, own, [], [], group, id(pattern) in alone]
         entries.append(entry)
         for test in pattern.tests:
             if test.op not in VARIABLE_OPS:
@@ -181,21 +204,28 @@ def _alpha_tests_of(rules: tuple) -> dict:
     patterns: dict = {}      # fact type -> {PatternTests: index}
     by_rule: dict = {}       # fact type -> [(rule id, all, positive, not, exists indices)]
     grouped: dict = {}
+    alone: dict = {}         # fact type -> [(alone 'not' indices, alone 'exists' indices)], beside by_rule
     for spec in rules:
         mine: dict = {}
-        for fact_type, own, joined, compared, group in _rule_patterns(spec):
+        for fact_type, own, joined, compared, group, single in _rule_patterns(spec):
             tests = PatternTests(own, tuple(sorted(set(joined))), tuple(dict.fromkeys(compared)))
             known = patterns.setdefault(fact_type, {})
             index = known.setdefault(tests, len(known))
-            slots = mine.setdefault(fact_type, {None: [], "not": [], "exists": []})
+            slots = mine.setdefault(fact_type, {None: [], "not": [], "exists": [], "alone": [], "joined": []})
             slots[group].append(index)
+            slots["alone" if group and single else "joined"].append((group, index))
             if group:
                 grouped.setdefault(fact_type, {})[own] = None
         for fact_type, slots in mine.items():
             every = tuple(sorted(set(slots[None] + slots["not"] + slots["exists"])))
             by_rule.setdefault(fact_type, []).append(
                 (spec.id, every, tuple(slots[None]), tuple(slots["not"]), tuple(slots["exists"])))
-    return {t: AlphaTests(tuple(patterns[t]), tuple(by_rule[t]), tuple(grouped.get(t, {}))) for t in patterns}
+            # An index the rule also uses in a condition that is not alone cannot be settled by a witness.
+            shared = {index for _, index in slots["joined"]}
+            alone.setdefault(fact_type, []).append(tuple(
+                tuple(sorted({i for g, i in slots["alone"] if g == kind} - shared)) for kind in ("not", "exists")))
+    return {t: AlphaTests(tuple(patterns[t]), tuple(by_rule[t]), tuple(grouped.get(t, {})), tuple(alone[t]))
+            for t in patterns}
 
 
 def alpha_tests(kb: KnowledgeBase) -> dict:

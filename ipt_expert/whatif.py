@@ -468,6 +468,7 @@ class Session:
         self._memo: dict = {}         # ref -> {rules in doubt: outcome}, valid while the other facts stay as they are
         self._dead: dict = {}         # fact type -> rules another type's facts can never satisfy, likewise
         self._contexts: dict = {}     # ref -> (signature, rules held by other facts, rules matched, dead), likewise
+        self._witnesses: dict = {}    # (fact type, pattern index) -> refs of the facts passing it, likewise
         self.stats = {"network": 0, "signature": 0, "conflict_set": 0, "bound": 0}
         self._goal = None
 
@@ -529,6 +530,7 @@ class Session:
         self._memo.clear()
         self._dead.clear()
         self._contexts.clear()
+        self._witnesses.clear()
         self.case = case
         expected = dict(self.inventory.fields)
         for ref, values in edits:
@@ -625,6 +627,7 @@ class Session:
         held_by_others = ex.matched_rule_names(self.engine, gone)
         hits: dict = {}        # rule -> [any pattern, a 'not' pattern, an 'exists' pattern] the removed facts pass
         dead: set = set()
+        removed = frozenset(refs)
         for ref in refs:
             fact_type = self.inventory.types[ref]
             tests = self._alpha.get(fact_type)
@@ -632,11 +635,16 @@ class Session:
                 continue
             dead |= self._unsatisfiable(fact_type)
             before = signature(tests, self.inventory.fields[ref], self._others(ref))
-            for rule, indices, _positive, negated, existential in tests.rules:
+            for (rule, indices, _positive, negated, existential), (alone_not, alone_exists) in zip(
+                    tests.rules, tests.alone, strict=True):
+                if any(self._witnessed(fact_type, i, removed) for i in alone_not):
+                    dead.add(rule)     # a fact that stays meets one of its 'not's: no match before or after
+                    continue
                 hit = hits.setdefault(rule, [False, False, False])
                 hit[0] = hit[0] or any(before[i] for i in indices)
                 hit[1] = hit[1] or any(before[i] for i in negated)
-                hit[2] = hit[2] or any(before[i] for i in existential)
+                hit[2] = hit[2] or any(before[i] for i in existential
+                                       if not (i in alone_exists and self._witnessed(fact_type, i, removed)))
         lost = []
         for rule, (seen, negated, existential) in hits.items():
             if rule in dead or not seen or (rule in held_by_others and not existential):
@@ -645,6 +653,18 @@ class Session:
                 return None
             lost.append(rule)
         return self._outcome_of(ex.matched_rule_names(self.engine) - frozenset(lost))
+
+    def _witnessed(self, fact_type: str, index: int, leaving: frozenset) -> bool:
+        """Whether a fact not in ``leaving`` passes pattern ``index`` (a 'not' or 'exists' of its own)."""
+        key = (fact_type, index)
+        found = self._witnesses.get(key)
+        if found is None:
+            distinct, patterns = self._alpha[fact_type].plan
+            tests = [distinct[i] for i in patterns[index][0]]
+            found = self._witnesses[key] = frozenset(
+                ref for ref, values in self.inventory.fields.items() if self.inventory.types[ref] == fact_type
+                and all(passes(t, values.get(t.field, "unknown")) for t in tests))
+        return not found <= leaving
 
     def _unsatisfiable(self, fact_type: str) -> frozenset:
         """Rules with a positive pattern, on another type of fact, that no fact of that type passes.
@@ -694,6 +714,7 @@ class Session:
                 signature(tests, old, others), ex.matched_rule_names(self.engine, frozenset([fact_id])),
                 ex.matched_rule_names(self.engine), self._unsatisfiable(fact_type))
         before, held_by_others, now, dead = context
+        alone, mine = tests.alone_by_rule, frozenset([ref])
         absent = (False,) * len(before)
         memo = self._memo.setdefault(ref, {})
         pending: dict = {}
@@ -703,6 +724,12 @@ class Session:
             for rule, indices, positive, negated, existential in rules_reading(tests, before, after):
                 if rule in dead:
                     continue                       # it cannot match whatever this fact is
+                alone_not, alone_exists = alone[rule]
+                if any(self._witnessed(fact_type, i, mine) for i in alone_not):
+                    continue                       # another fact meets one of its 'not's, now and after
+                if alone_exists:                   # an 'exists' another fact meets holds now and after
+                    existential = [i for i in existential
+                                   if not (i in alone_exists and self._witnessed(fact_type, i, mine))]
                 if existential:
                     doubt.append((rule, tuple(after[i] for i in indices)))
                 elif rule in held_by_others:
