@@ -111,8 +111,35 @@ def matched_rule_names(engine, without: frozenset = frozenset()) -> frozenset:
     return frozenset(names)
 
 
+def network_change(engine, removing=(), adding=()) -> None:
+    """Send fact changes through the Rete network alone, for a trial that is undone before anything fires.
+
+    ``engine.retract`` and ``engine.declare`` also keep the fact list and
+    update the agenda, which costs a pass over every rule's terminal node per
+    call: most of the price of a one-fact trial.  A what-if trial reads only
+    the conflict set (see ``current_matches``) and puts the original facts
+    back, so it goes to the network directly; ``resync_agenda`` brings the
+    agenda up to date once the facts are as they were.  A fact new to the
+    engine gets the next fact id, as the fact list would give it.
+    """
+    root = engine.matcher.root_node
+    for fact in removing:
+        root.remove(fact)
+    for fact in adding:
+        if fact.__factid__ is None:
+            fact.__factid__ = engine.facts.last_index
+            engine.facts.last_index += 1
+        root.add(fact)
+
+
+def resync_agenda(engine) -> None:
+    """Give the agenda the activations the network noted since it was last updated (see ``network_change``)."""
+    added, removed = engine.matcher.changes()
+    engine.strategy.update_agenda(engine.agenda, added, removed)
+
+
 __all__ = [
     "AND", "AS", "EXISTS", "MATCH", "NOT", "TEST", "Fact", "KnowledgeEngine", "L", "P", "Rule", "W",
     "DeterministicEngine", "TotalOrderStrategy", "EXPERTA_VERSION", "conflict_set_nodes", "current_matches",
-    "matched_rule_names",
+    "matched_rule_names", "network_change", "resync_agenda",
 ]

@@ -132,39 +132,63 @@ def event_labels(events: list) -> list:
     return labels
 
 
+def section_values(fact_type: str, data: dict) -> dict:
+    """The fields of a section's fact (patient, episode, safety, substance, social) from the case data."""
+    key = SECTION_KEYS[fact_type]
+    values = _section(fact_type, data.get(key, {}), key)
+    if fact_type == "episode":
+        values["disorder"] = disorder_of(data.get("episode", {}), data.get("patient", {}))
+    return values
+
+
+def deaths(events: list) -> set:
+    """The persons named in a death event."""
+    return {e["person"] for e in events if "person" in e and e["kind"] in DEATH_KINDS}
+
+
+def person_values(person: dict, died: set) -> dict:
+    """The fields of a person's fact; ``died``: the persons named in a death event (see ``deaths``)."""
+    values = _section("person", person, f"persons[{person['id']}]")
+    # A person named in a death event is dead, whatever 'alive' says: the dead
+    # cannot be disputants (issue 9.3).  When the file says 'alive: true', a
+    # rule (missing.yaml) asks the clinician to correct it.
+    values["named_in_death_event"] = person["id"] in died
+    values["alive_contradicts_death"] = person["id"] in died and person.get("alive") is True
+    if person["id"] in died:
+        values["alive"] = False
+    return values
+
+
+def onset_known(data: dict) -> bool:
+    return _is_number(data.get("episode", {}).get("onset_months_ago"))
+
+
+def event_values(event: dict, label: str, known_onset: bool) -> dict:
+    """The fields of an event's fact, under its label (see ``event_labels``)."""
+    values = _section("event", event, f"events[{label}]")
+    values["id"] = label
+    values["person"] = event.get("person", "none")
+    values["distance_months"], values["timing"] = _timing(event.get("months_before_onset", "unknown"), known_onset)
+    values["anniversary_at_onset"] = _anniversary(values["distance_months"], values["timing"])
+    return values
+
+
+SECTION_KEYS = {"patient": "patient", "episode": "episode", "safety": "safety", "substance": "substance_use",
+                "social": "social"}
+
+
 def case_facts(case: Case, grief_school: str = "strict") -> list:
     """All facts of a case, in canonical order."""
     if grief_school not in GRIEF_SCHOOLS:
         raise ValueError(f"grief school must be one of {GRIEF_SCHOOLS}, not {grief_school!r}")
     data = case.data
     facts = [("options", {"ref": "options", "grief_school": grief_school})]
-    episode = data.get("episode", {})
-    for fact_type, key in (("patient", "patient"), ("episode", "episode"), ("safety", "safety"),
-                           ("substance", "substance_use"), ("social", "social")):
-        values = _section(fact_type, data.get(key, {}), key)
-        if fact_type == "episode":
-            values["disorder"] = disorder_of(episode, data.get("patient", {}))
-        facts.append((fact_type, values))
+    facts += [(fact_type, section_values(fact_type, data)) for fact_type in SECTION_KEYS]
     events = data.get("events", [])
-    # A person named in a death event is dead, whatever 'alive' says: the dead
-    # cannot be disputants (issue 9.3).  When the file says 'alive: true', a
-    # rule (missing.yaml) asks the clinician to correct it.
-    died = {e["person"] for e in events if "person" in e and e["kind"] in DEATH_KINDS}
-    for person in data.get("persons", []):
-        values = _section("person", person, f"persons[{person['id']}]")
-        values["named_in_death_event"] = person["id"] in died
-        values["alive_contradicts_death"] = person["id"] in died and person.get("alive") is True
-        if person["id"] in died:
-            values["alive"] = False
-        facts.append(("person", values))
-    onset_known = _is_number(episode.get("onset_months_ago"))
-    for event, label in zip(events, event_labels(events), strict=True):
-        values = _section("event", event, f"events[{label}]")
-        values["id"] = label
-        values["person"] = event.get("person", "none")
-        values["distance_months"], values["timing"] = _timing(event.get("months_before_onset", "unknown"),
-                                                              onset_known)
-        values["anniversary_at_onset"] = _anniversary(values["distance_months"], values["timing"])
-        facts.append(("event", values))
+    died = deaths(events)
+    facts += [("person", person_values(person, died)) for person in data.get("persons", [])]
+    known_onset = onset_known(data)
+    facts += [("event", event_values(event, label, known_onset))
+              for event, label in zip(events, event_labels(events), strict=True)]
     built = [CaseFact(t, tuple(sorted(v.items(), key=lambda kv: kv[0]))) for t, v in facts]
     return sorted(built, key=lambda f: (_ORDER.index(f.type), json.dumps(f.fields, default=str)))

@@ -111,6 +111,15 @@ class AlphaTests:
         return found
 
     @property
+    def position_of(self) -> dict:
+        """rule id -> its position in ``rules``."""
+        found = self.__dict__.get("_position_of")
+        if found is None:
+            found = {entry[0]: position for position, entry in enumerate(self.rules)}
+            object.__setattr__(self, "_position_of", found)
+        return found
+
+    @property
     def pattern_rules(self) -> tuple:
         """For each pattern, the positions in ``rules`` of the rules that have it."""
         found = self.__dict__.get("_pattern_rules")
@@ -247,6 +256,32 @@ def positive_requirements(kb: KnowledgeBase) -> dict:
     return found
 
 
+def unjoined_rules(kb: KnowledgeBase) -> dict:
+    """rule id -> (grief school or None, ((fact type, pattern index, None | 'not' | 'exists'), ...)) for each rule
+    with no join.
+
+    A rule whose conditions share no variable, and whose every 'not' and
+    'exists' is a single pattern, matches exactly when each positive pattern
+    is passed by some fact, no 'not' by any, and each 'exists' by some: who
+    passes what (alpha tests alone) decides it, without the network.
+    """
+    found = getattr(kb, "_unjoined_rules", None)
+    if found is None:
+        alpha = alpha_tests(kb)
+        found = {}
+        for spec in kb.rules:
+            entries = _rule_patterns(spec)
+            if any(joined or compared or (group and not single)
+                   for _, _, joined, compared, group, single in entries):
+                continue
+            # A rule of one grief school also asks the options fact for it (engine.compile_rule).
+            found[spec.id] = (spec.school or None, tuple(
+                (fact_type, alpha[fact_type].patterns.index(PatternTests(own, (), ())), group)
+                for fact_type, own, _, _, group, _ in entries))
+        kb._unjoined_rules = found
+    return found
+
+
 def _compares(op: str, bound, value) -> bool:
     return _is_number(bound) and _compare(_COMPARATORS[op], bound, value)
 
@@ -282,6 +317,23 @@ def _component(results: list, pattern: tuple, fields: dict, others):
               for other in others(other_type, other_field))
         for name, op, other_type, other_field, side in compared)
     return (tuple(_typed(fields.get(name, "unknown")) for name in joined), profile)
+
+
+def pattern_views(tests: AlphaTests | None, fields: dict) -> tuple:
+    """What each pattern sees of a fact, whatever the other facts: False when the fact fails the pattern's
+    constant tests, else the values of the fields it joins or compares on.
+
+    Coarser than ``signature`` (a compared number counts by its value, not by
+    how it compares), so it holds when several facts change at once.
+    """
+    if tests is None:
+        return ()
+    distinct, patterns = tests.plan
+    results = [passes(t, fields.get(t.field, "unknown")) for t in distinct]
+    return tuple(all(results[i] for i in indices)
+                 and (True, tuple(_typed(fields.get(name, "unknown")) for name in joined),
+                      tuple(_typed(fields.get(c[0], "unknown")) for c in compared))
+                 for indices, joined, compared in patterns)
 
 
 def signature_change(tests: AlphaTests, before: tuple, old: dict, new: dict, others) -> tuple:

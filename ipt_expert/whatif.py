@@ -27,21 +27,28 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from . import _experta as ex
 from .case import AREAS, Case, case_from_data
 from .engine import FACT_CLASSES, Finding, reasoner_for
-from .facts import case_facts, event_labels
+from .facts import case_facts, deaths, event_labels, event_values, onset_known, person_values, section_values
 from .formulation import Formulation, _flags, assemble, choose_focus, rank
-from .matching import alpha_tests, passes, positive_requirements, rules_reading, signature, signature_change
+from .matching import (
+    alpha_tests,
+    passes,
+    pattern_views,
+    positive_requirements,
+    rules_reading,
+    signature,
+    signature_change,
+    unjoined_rules,
+)
 from .resources import load_schema
 from .rulebase import KnowledgeBase
 from .templating import event_name, human, the_person
 from .vocabulary import fact_types
 
-SECTIONS = {"patient": "patient", "episode": "episode", "safety": "safety", "social": "social",
-            "substance_use": "substance"}
 SECTION_NAMES = {"patient": "the patient", "episode": "the episode", "safety": "the safety screen",
                  "social": "the social baseline", "substance_use": "substance use"}
 TIMING_FIELDS = ("months_before_onset", "conflict_months_before_onset", "onset_months_ago")
@@ -209,34 +216,20 @@ class Inventory:
                                                    if values != self.fields[ref]]
 
     def _facts_of(self, data: dict, refs: set) -> dict:
-        """The facts of some records of ``data``, by ref, as case_facts builds them."""
+        """The facts of some records of ``data``, by ref, built as case_facts builds them."""
         out = {}
-        sections = {k: data[k] for k in SECTIONS if k in data}
-        if any(_record_kind(ref) == "section" for ref in refs):
-            for fact in case_facts(Case(id="-", source="-", data=dict(sections)), self.school):
-                values = dict(fact.fields)
-                if values["ref"] in refs:
-                    out[values["ref"]] = values
-        persons = {p["id"]: p for p in data.get("persons", [])}
         events = data.get("events", [])
+        died = deaths(events) if any(_record_kind(ref) == "person" for ref in refs) else set()
+        persons = {p["id"]: p for p in data.get("persons", [])}
         for ref in refs:
             kind = _record_kind(ref)
             if kind == "person":
-                label = _label(ref)
-                mini = dict(sections, persons=[persons[label]],
-                            events=[e for e in events if e.get("person") == label])
-                wanted = "person"
+                out[ref] = person_values(persons[_label(ref)], died)
             elif kind == "event":
-                mini = dict(sections, events=[events[self.event_index[ref]]])
-                wanted = "event"
+                # the session keeps the label it declared the event under
+                out[ref] = event_values(events[self.event_index[ref]], self.fields[ref]["id"], onset_known(data))
             else:
-                continue
-            fact = next(f for f in case_facts(Case(id="-", source="-", data=mini), self.school) if f.type == wanted)
-            values = dict(fact.fields)
-            values["ref"] = ref
-            if kind == "event":
-                values["id"] = self.fields[ref]["id"]     # the session keeps the label it declared
-            out[ref] = values
+                out[ref] = section_values(self.types[ref], data)
         return out
 
 
@@ -376,10 +369,7 @@ def all_single_changes(inventory: Inventory) -> list:
     changes = []
     for ref, fact_type, name, current in _fields_to_try(inventory):
         if name in TIMING_FIELDS and _is_number(current):
-            for months in EXTENDED_SHIFTS:
-                for delta in (months, -months):
-                    if _allowed_number(name, current + delta):
-                        changes.append(Change("shift", ref, name, delta))
+            changes.extend(_shifts(ref, name, current))
             changes.append(Change("set", ref, name, "unknown"))
             continue
         changes.extend(_answer_changes(ref, fact_type, name, current))
@@ -461,12 +451,14 @@ class Session:
         self.reasoner = reasoner_for(kb)
         self.inventory = Inventory.of(case, grief_school)
         self._alpha = alpha_tests(kb)
+        self._unjoined = unjoined_rules(kb)
         self.engine, declared = self.reasoner.working_memory(case_facts(case, grief_school))
         self._declared = {fact["ref"]: fact for fact in declared}
         self._generation = self.reasoner.generation
         self._outcomes: dict = {}
         self._memo: dict = {}         # ref -> {rules in doubt: outcome}, valid while the other facts stay as they are
         self._dead: dict = {}         # fact type -> rules another type's facts can never satisfy, likewise
+                                      # (None -> rule -> the fact types no fact of which meets its patterns)
         self._contexts: dict = {}     # ref -> (signature, rules held by other facts, rules matched, dead), likewise
         self._witnesses: dict = {}    # (fact type, pattern index) -> refs of the facts passing it, likewise
         self.stats = {"network": 0, "signature": 0, "conflict_set": 0, "bound": 0}
@@ -502,14 +494,12 @@ class Session:
         return assemble(self.case, self.kb, self.grief_school, self.findings())
 
     # -- changing
-    def _replace(self, edits: list) -> list:
-        """Retract the facts the edits name and declare their new versions; return what undoes it."""
-        undo = []
+    def _replace(self, edits: list) -> None:
+        """Retract the facts the edits name and declare their new versions, for good."""
         for ref, _ in edits:
             old = self._declared.pop(ref, None)
             if old is not None:
                 self.engine.retract(old)
-            undo.append((ref, self.inventory.fields[ref] if old is not None else None))
         new = []
         for ref, values in edits:
             if values is not None:
@@ -518,7 +508,16 @@ class Session:
                 new.append(fact)
         if new:
             self.engine.declare(*new)
-        return undo
+
+    def _trial_outcome(self, edits: list) -> Outcome:
+        """The outcome with the edits made in the network, which then holds the facts it held before."""
+        self.stats["network"] += 1
+        gone = [self._declared[ref] for ref, _ in edits if ref in self._declared]
+        new = [FACT_CLASSES[self.inventory.types[ref]](**values) for ref, values in edits if values is not None]
+        ex.network_change(self.engine, removing=gone, adding=new)
+        outcome = self._outcome_of(ex.matched_rule_names(self.engine))
+        ex.network_change(self.engine, removing=new, adding=gone)
+        return outcome
 
     def apply(self, change: Change) -> Outcome:
         """Make a change for good (as an interview does after an answer) and return the new outcome."""
@@ -568,23 +567,18 @@ class Session:
             edits = self.inventory.edits(change)
             if len(edits) == 1:
                 by_fact.setdefault(edits[0][0], []).append((index, edits[0][1]))
-            elif all(values is None for _, values in edits):
-                settled = self._removal_settled([ref for ref, _ in edits])
-                if settled is not None:
-                    results[index] = settled
-                    self.stats["conflict_set"] += 1
-                else:
-                    undo = self._replace(edits)
-                    results[index] = self._outcome_of(ex.matched_rule_names(self.engine))
-                    self._replace(undo)
-                    self.stats["network"] += 1
             else:
-                undo = self._replace(edits)
-                results[index] = self._outcome_of(ex.matched_rule_names(self.engine))
-                self._replace(undo)
-                self.stats["network"] += 1
+                settled, doubt = self._settle_many(edits)
+                if not doubt:
+                    results[index] = self._outcome_of(settled)
+                    self.stats["conflict_set"] += 1
+                elif self._hopeless(settled, doubt):
+                    self.stats["bound"] += 1
+                else:
+                    results[index] = self._trial_outcome(edits)
         for ref, tries in by_fact.items():
             self._try_one_fact(ref, tries, results)
+        ex.resync_agenda(self.engine)
         if goal is not None:
             results = [o if o is not None and o.top in goal else None for o in results]
         return results
@@ -621,38 +615,82 @@ class Session:
             return seen[key]
         return others
 
-    def _removal_settled(self, refs: list) -> Outcome | None:
-        """The outcome without several facts, when the conflict set settles it (see _try_one_fact), else None."""
-        gone = frozenset(self._declared[ref].get("__factid__") for ref in refs)
-        held_by_others = ex.matched_rule_names(self.engine, gone)
-        hits: dict = {}        # rule -> [any pattern, a 'not' pattern, an 'exists' pattern] the removed facts pass
-        dead: set = set()
-        removed = frozenset(refs)
-        for ref in refs:
+    def _settle_many(self, edits: list) -> tuple:
+        """(rules matched after a change of several facts, as far as settled; rules in doubt), as in _try_one_fact.
+
+        What each pattern sees of each changed fact (matching.pattern_views)
+        is compared before and after; only the rules that see a difference
+        can change, and each is settled as for one fact, over all the changed
+        facts together.
+        """
+        leaving = frozenset(ref for ref, _ in edits)
+        views = []        # (fact type, alpha tests, before, after) of each changed fact
+        reading = set()
+        for ref, values in edits:
             fact_type = self.inventory.types[ref]
             tests = self._alpha.get(fact_type)
             if tests is None:
                 continue
-            dead |= self._unsatisfiable(fact_type)
-            before = signature(tests, self.inventory.fields[ref], self._others(ref))
-            for (rule, indices, _positive, negated, existential), (alone_not, alone_exists) in zip(
-                    tests.rules, tests.alone, strict=True):
-                if any(self._witnessed(fact_type, i, removed) for i in alone_not):
-                    dead.add(rule)     # a fact that stays meets one of its 'not's: no match before or after
-                    continue
-                hit = hits.setdefault(rule, [False, False, False])
-                hit[0] = hit[0] or any(before[i] for i in indices)
-                hit[1] = hit[1] or any(before[i] for i in negated)
-                hit[2] = hit[2] or any(before[i] for i in existential
-                                       if not (i in alone_exists and self._witnessed(fact_type, i, removed)))
-        lost = []
-        for rule, (seen, negated, existential) in hits.items():
-            if rule in dead or not seen or (rule in held_by_others and not existential):
+            before = pattern_views(tests, self.inventory.fields[ref])
+            after = (False,) * len(before) if values is None else pattern_views(tests, values)
+            views.append((fact_type, tests, before, after))
+            reading.update(tests.rules[p][0] for i, (a, b) in enumerate(zip(after, before, strict=True)) if a != b
+                           for p in tests.pattern_rules[i])
+        now = ex.matched_rule_names(self.engine)
+        if not reading:
+            return now, ()
+        held_by_others = ex.matched_rule_names(self.engine, frozenset(self._declared[ref].get("__factid__")
+                                                                      for ref in leaving))
+        changed_types = {fact_type for fact_type, *_ in views}
+        passed = {(fact_type, i) for fact_type, _, _, after in views for i, seen in enumerate(after) if seen}
+        lost, gained, doubt = set(), set(), []
+        for rule in sorted(reading):
+            if self._requirements_unmet(rule) - changed_types:
+                continue                           # a pattern on a fact type left as it is finds no fact
+            conditions = self._unjoined.get(rule)
+            if conditions is not None:
+                (gained if self._met(conditions, leaving, passed.__contains__) else lost).add(rule)
                 continue
-            if existential or negated:
-                return None
-            lost.append(rule)
-        return self._outcome_of(ex.matched_rule_names(self.engine) - frozenset(lost))
+            blocked = existential = positive_after = negated_before = negated_after = False
+            for fact_type, tests, before, after in views:
+                position = tests.position_of.get(rule)
+                if position is None:
+                    continue
+                _, _, positive, negated, exists = tests.rules[position]
+                alone_not, alone_exists = tests.alone[position]
+                if any(self._witnessed(fact_type, i, leaving) for i in alone_not):
+                    blocked = True                 # a fact left as it is meets one of its 'not's
+                    break
+                existential = existential or any(
+                    (before[i] or after[i]) and not (i in alone_exists and self._witnessed(fact_type, i, leaving))
+                    for i in exists)
+                positive_after = positive_after or any(after[i] for i in positive)
+                negated_before = negated_before or any(before[i] for i in negated)
+                negated_after = negated_after or any(after[i] for i in negated)
+            if blocked:
+                continue
+            if existential:
+                doubt.append(rule)
+            elif rule in held_by_others:
+                if negated_after:
+                    doubt.append(rule)
+            elif not positive_after and not negated_before:
+                lost.add(rule)
+            else:
+                doubt.append(rule)
+        return (now - lost) | gained, tuple(doubt)
+
+    def _met(self, conditions: tuple, leaving: frozenset, passed) -> bool:
+        """Whether a rule with no join (matching.unjoined_rules) matches once the facts in ``leaving`` are
+        replaced by versions of which ``passed((fact type, pattern index))`` says what they pass."""
+        school, patterns = conditions
+        if school is not None and school != self.grief_school:
+            return False
+        for fact_type, index, group in patterns:
+            met = self._witnessed(fact_type, index, leaving) or passed((fact_type, index))
+            if met == (group == "not"):
+                return False
+        return True
 
     def _witnessed(self, fact_type: str, index: int, leaving: frozenset) -> bool:
         """Whether a fact not in ``leaving`` passes pattern ``index`` (a 'not' or 'exists' of its own)."""
@@ -666,6 +704,20 @@ class Session:
                 and all(passes(t, values.get(t.field, "unknown")) for t in tests))
         return not found <= leaving
 
+    def _requirements_unmet(self, rule: str) -> frozenset:
+        """The fact types on which a positive pattern of the rule is passed by no fact (remembered)."""
+        unmet = self._dead.get(None)
+        if unmet is None:
+            by_type: dict = {}
+            for ref, values in self.inventory.fields.items():
+                by_type.setdefault(self.inventory.types[ref], []).append(values)
+            unmet = self._dead[None] = {
+                rule_id: frozenset(other for other, tests in patterns
+                                   if not any(all(passes(t, values.get(t.field, "unknown")) for t in tests)
+                                              for values in by_type.get(other, ())))
+                for rule_id, patterns in positive_requirements(self.kb).items()}
+        return unmet.get(rule, frozenset())
+
     def _unsatisfiable(self, fact_type: str) -> frozenset:
         """Rules with a positive pattern, on another type of fact, that no fact of that type passes.
 
@@ -673,15 +725,9 @@ class Session:
         """
         found = self._dead.get(fact_type)
         if found is None:
-            by_type: dict = {}
-            for ref, values in self.inventory.fields.items():
-                by_type.setdefault(self.inventory.types[ref], []).append(values)
-            found = frozenset(
-                rule for rule, patterns in positive_requirements(self.kb).items()
-                if any(other != fact_type and not any(all(passes(t, values.get(t.field, "unknown")) for t in tests)
-                                                      for values in by_type.get(other, ()))
-                       for other, tests in patterns))
-            self._dead[fact_type] = found
+            self._requirements_unmet("")
+            found = self._dead[fact_type] = frozenset(
+                rule for rule, unmet in self._dead[None].items() if unmet - {fact_type})
         return found
 
     def _try_one_fact(self, ref: str, tries: list, results: list) -> None:
@@ -714,22 +760,28 @@ class Session:
                 signature(tests, old, others), ex.matched_rule_names(self.engine, frozenset([fact_id])),
                 ex.matched_rule_names(self.engine), self._unsatisfiable(fact_type))
         before, held_by_others, now, dead = context
-        alone, mine = tests.alone_by_rule, frozenset([ref])
+        alone, mine, unjoined = tests.alone_by_rule, frozenset([ref]), self._unjoined
         absent = (False,) * len(before)
         memo = self._memo.setdefault(ref, {})
         pending: dict = {}
         for index, values in tries:
             after = absent if values is None else signature_change(tests, before, old, values, others)
-            doubt, lost = [], []
+            doubt, lost, gained = [], [], []
+            passed = partial(_passed_by, fact_type, after)
             for rule, indices, positive, negated, existential in rules_reading(tests, before, after):
                 if rule in dead:
                     continue                       # it cannot match whatever this fact is
+                conditions = unjoined.get(rule)
+                if conditions is not None:         # who passes what decides it
+                    (gained if self._met(conditions, mine, passed) else lost).append(rule)
+                    continue
                 alone_not, alone_exists = alone[rule]
                 if any(self._witnessed(fact_type, i, mine) for i in alone_not):
                     continue                       # another fact meets one of its 'not's, now and after
-                if alone_exists:                   # an 'exists' another fact meets holds now and after
-                    existential = [i for i in existential
-                                   if not (i in alone_exists and self._witnessed(fact_type, i, mine))]
+                # An 'exists' this fact passes neither before nor after, or that another fact
+                # meets, holds or fails now and after alike.
+                existential = [i for i in existential if (before[i] or after[i])
+                               and not (i in alone_exists and self._witnessed(fact_type, i, mine))]
                 if existential:
                     doubt.append((rule, tuple(after[i] for i in indices)))
                 elif rule in held_by_others:
@@ -741,22 +793,23 @@ class Session:
                     doubt.append((rule, tuple(after[i] for i in indices)))
             # The outcome follows from the rules in doubt (as the new version looks to
             # them) and the rules lost; everything else is as it is now.
-            key = (tuple(doubt), frozenset(lost))
+            key = (tuple(doubt), frozenset(lost), frozenset(gained))
+            settled = (now - key[1]) | key[2]
             if not doubt:
-                results[index] = self._outcome_of(now - frozenset(lost))
+                results[index] = self._outcome_of(settled)
                 self.stats["signature"] += 1
             elif key in memo:
                 results[index] = memo[key]
                 self.stats["signature"] += 1
-            elif self._hopeless(now - frozenset(lost), tuple(rule for rule, _ in doubt)):
+            elif self._hopeless(settled, tuple(rule for rule, _ in doubt)):
                 results[index] = None
                 self.stats["bound"] += 1
             else:
                 pending.setdefault(key, []).append((index, values))
         if not pending:
             return
-        original = self._declared.pop(ref)
-        self.engine.retract(original)
+        original = self._declared[ref]
+        ex.network_change(self.engine, removing=[original])
         for key, group in pending.items():
             self.stats["network"] += 1
             values = group[0][1]
@@ -764,15 +817,18 @@ class Session:
                 outcome = self._outcome_of(ex.matched_rule_names(self.engine))
             else:
                 fact = FACT_CLASSES[fact_type](**values)
-                self.engine.declare(fact)
+                ex.network_change(self.engine, adding=[fact])
                 outcome = self._outcome_of(ex.matched_rule_names(self.engine))
-                self.engine.retract(fact)
+                ex.network_change(self.engine, removing=[fact])
             memo[key] = outcome
             for index, _ in group:
                 results[index] = outcome
-        restored = FACT_CLASSES[fact_type](**old)
-        self.engine.declare(restored)
-        self._declared[ref] = restored
+        ex.network_change(self.engine, adding=[original])
+
+
+def _passed_by(fact_type: str, after: tuple, pattern: tuple) -> bool:
+    """Whether the new version of a fact of ``fact_type`` (its signature ``after``) passes (fact type, index)."""
+    return pattern[0] == fact_type and bool(after[pattern[1]])
 
 
 # ------------------------------------------------------------------ analysis
@@ -889,10 +945,16 @@ def flip_candidates(inventory: Inventory) -> list:
     """The changes searched for the smallest flip: the standard set and every timing moved up to 3 years."""
     changes = standard_changes(inventory)
     seen = set(changes)
-    for change in all_single_changes(inventory):
-        if change.kind == "shift" and change not in seen:
-            changes.append(change)
+    for ref, _fact_type, name, current in _fields_to_try(inventory):
+        if name in TIMING_FIELDS and _is_number(current):
+            changes.extend(change for change in _shifts(ref, name, current) if change not in seen)
     return changes
+
+
+def _shifts(ref: str, name: str, current) -> list:
+    """A timing moved by each of EXTENDED_SHIFTS months, either way, as far as the field allows."""
+    return [Change("shift", ref, name, delta) for months in EXTENDED_SHIFTS for delta in (months, -months)
+            if _allowed_number(name, current + delta)]
 
 
 def analyse(case: Case, kb: KnowledgeBase, grief_school: str = "strict", session: Session | None = None) -> WhatIf:
