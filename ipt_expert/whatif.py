@@ -509,15 +509,15 @@ class Session:
         if new:
             self.engine.declare(*new)
 
-    def _trial_outcome(self, edits: list) -> Outcome:
-        """The outcome with the edits made in the network, which then holds the facts it held before."""
+    def _trial_rules(self, edits: list) -> frozenset:
+        """The rules matched with the edits made in the network, which then holds the facts it held before."""
         self.stats["network"] += 1
         gone = [self._declared[ref] for ref, _ in edits if ref in self._declared]
         new = [FACT_CLASSES[self.inventory.types[ref]](**values) for ref, values in edits if values is not None]
         ex.network_change(self.engine, removing=gone, adding=new)
-        outcome = self._outcome_of(ex.matched_rule_names(self.engine))
+        matched = ex.matched_rule_names(self.engine)
         ex.network_change(self.engine, removing=new, adding=gone)
-        return outcome
+        return matched
 
     def apply(self, change: Change) -> Outcome:
         """Make a change for good (as an interview does after an answer) and return the new outcome."""
@@ -568,14 +568,18 @@ class Session:
             if len(edits) == 1:
                 by_fact.setdefault(edits[0][0], []).append((index, edits[0][1]))
             else:
-                settled, doubt = self._settle_many(edits)
+                settled, doubt, readers = self._settle_many(edits)
                 if not doubt:
                     results[index] = self._outcome_of(settled)
                     self.stats["conflict_set"] += 1
                 elif self._hopeless(settled, doubt):
                     self.stats["bound"] += 1
                 else:
-                    results[index] = self._trial_outcome(edits)
+                    # Only the rules in doubt are read from the network, so only the facts
+                    # they see differently need to change there.
+                    asked = frozenset(doubt)
+                    matched = self._trial_rules([(ref, values) for ref, values in edits if readers[ref] & asked])
+                    results[index] = self._outcome_of((settled - asked) | (matched & asked))
         for ref, tries in by_fact.items():
             self._try_one_fact(ref, tries, results)
         ex.resync_agenda(self.engine)
@@ -616,7 +620,8 @@ class Session:
         return others
 
     def _settle_many(self, edits: list) -> tuple:
-        """(rules matched after a change of several facts, as far as settled; rules in doubt), as in _try_one_fact.
+        """(rules matched after a change of several facts, as far as settled; rules in doubt; ref -> the rules
+        that see that fact differently), as in _try_one_fact.
 
         What each pattern sees of each changed fact (matching.pattern_views)
         is compared before and after; only the rules that see a difference
@@ -625,20 +630,22 @@ class Session:
         """
         leaving = frozenset(ref for ref, _ in edits)
         views = []        # (fact type, alpha tests, before, after) of each changed fact
-        reading = set()
+        readers = {}      # ref -> the rules that see the fact differently after the change
         for ref, values in edits:
             fact_type = self.inventory.types[ref]
             tests = self._alpha.get(fact_type)
             if tests is None:
+                readers[ref] = frozenset()
                 continue
             before = pattern_views(tests, self.inventory.fields[ref])
             after = (False,) * len(before) if values is None else pattern_views(tests, values)
             views.append((fact_type, tests, before, after))
-            reading.update(tests.rules[p][0] for i, (a, b) in enumerate(zip(after, before, strict=True)) if a != b
-                           for p in tests.pattern_rules[i])
+            readers[ref] = frozenset(tests.rules[p][0] for i, (a, b) in enumerate(zip(after, before, strict=True))
+                                     if a != b for p in tests.pattern_rules[i])
         now = ex.matched_rule_names(self.engine)
+        reading = frozenset().union(*readers.values())
         if not reading:
-            return now, ()
+            return now, (), readers
         held_by_others = ex.matched_rule_names(self.engine, frozenset(self._declared[ref].get("__factid__")
                                                                       for ref in leaving))
         changed_types = {fact_type for fact_type, *_ in views}
@@ -678,7 +685,7 @@ class Session:
                 lost.add(rule)
             else:
                 doubt.append(rule)
-        return (now - lost) | gained, tuple(doubt)
+        return (now - lost) | gained, tuple(doubt), readers
 
     def _met(self, conditions: tuple, leaving: frozenset, passed) -> bool:
         """Whether a rule with no join (matching.unjoined_rules) matches once the facts in ``leaving`` are
