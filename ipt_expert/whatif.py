@@ -457,6 +457,7 @@ class Session:
         self._generation = self.reasoner.generation
         self._outcomes: dict = {}
         self._memo: dict = {}         # ref -> {rules in doubt: outcome}, valid while the other facts stay as they are
+                                      # (and (rules in doubt, what they see) -> their matches, for several facts)
         self._dead: dict = {}         # fact type -> rules another type's facts can never satisfy, likewise
                                       # (None -> rule -> the fact types no fact of which meets its patterns)
         self._contexts: dict = {}     # ref -> (signature, rules held by other facts, rules matched, dead), likewise
@@ -578,8 +579,16 @@ class Session:
                     # Only the rules in doubt are read from the network, so only the facts
                     # they see differently need to change there.
                     asked = frozenset(doubt)
-                    matched = self._trial_rules([(ref, values) for ref, values in edits if readers[ref] & asked])
-                    results[index] = self._outcome_of((settled - asked) | (matched & asked))
+                    needed = [(ref, values) for ref, values in edits if readers[ref][0] & asked]
+                    # What the doubtful rules see of the changed facts decides what the network says
+                    # of them: changes that agree on it share one trip.
+                    key = (asked, tuple((ref, self._seen_by(asked, *readers[ref][1:])) for ref, _ in needed))
+                    matched = self._memo.get(key)
+                    if matched is None:
+                        matched = self._memo[key] = self._trial_rules(needed) & asked
+                    else:
+                        self.stats["signature"] += 1
+                    results[index] = self._outcome_of((settled - asked) | matched)
         for ref, tries in by_fact.items():
             self._try_one_fact(ref, tries, results)
         ex.resync_agenda(self.engine)
@@ -630,20 +639,20 @@ class Session:
         """
         leaving = frozenset(ref for ref, _ in edits)
         views = []        # (fact type, alpha tests, before, after) of each changed fact
-        readers = {}      # ref -> the rules that see the fact differently after the change
+        readers = {}      # ref -> (the rules that see the fact differently after the change, fact type, after)
         for ref, values in edits:
             fact_type = self.inventory.types[ref]
             tests = self._alpha.get(fact_type)
             if tests is None:
-                readers[ref] = frozenset()
+                readers[ref] = (frozenset(), fact_type, ())
                 continue
             before = pattern_views(tests, self.inventory.fields[ref])
             after = (False,) * len(before) if values is None else pattern_views(tests, values)
             views.append((fact_type, tests, before, after))
-            readers[ref] = frozenset(tests.rules[p][0] for i, (a, b) in enumerate(zip(after, before, strict=True))
-                                     if a != b for p in tests.pattern_rules[i])
+            readers[ref] = (frozenset(tests.rules[p][0] for i, (a, b) in enumerate(zip(after, before, strict=True))
+                                      if a != b for p in tests.pattern_rules[i]), fact_type, after)
         now = ex.matched_rule_names(self.engine)
-        reading = frozenset().union(*readers.values())
+        reading = frozenset().union(*(rules for rules, _, _ in readers.values()))
         if not reading:
             return now, (), readers
         held_by_others = ex.matched_rule_names(self.engine, frozenset(self._declared[ref].get("__factid__")
@@ -686,6 +695,13 @@ class Session:
             else:
                 doubt.append(rule)
         return (now - lost) | gained, tuple(doubt), readers
+
+    def _seen_by(self, rules: frozenset, fact_type: str, view: tuple) -> tuple:
+        """The parts of a fact's pattern views (matching.pattern_views) that some of the rules read."""
+        tests = self._alpha[fact_type]
+        read = sorted({i for rule in rules if rule in tests.position_of
+                       for i in tests.rules[tests.position_of[rule]][1]})
+        return tuple((i, view[i]) for i in read)
 
     def _met(self, conditions: tuple, leaving: frozenset, passed) -> bool:
         """Whether a rule with no join (matching.unjoined_rules) matches once the facts in ``leaving`` are
