@@ -176,22 +176,29 @@ def _per_criterion(findings) -> list:
 
 def rank(findings: list, policy: Policy) -> list:
     """All four areas, best first: by certainty factor, then by the policy's area order."""
+    pro = {area: [f for f in findings if f.kind == "evidence" and f.area == area and f.direction == "for"]
+           for area in AREAS}
+    con = {area: [f for f in findings if f.kind == "evidence" and f.area == area and f.direction == "against"]
+           for area in AREAS}
+    certainties = {area: combine(_per_criterion(pro[area]), _per_criterion(con[area])) for area in AREAS}
+    ranked = order_areas(certainties, {area for area in AREAS if pro[area]}, policy)
+    return [Candidate(area=area, name=policy.area(area).name, rank=index + 1, certainty=certainties[area],
+                      evidence=_strongest_first(pro[area]), against=_strongest_first(con[area]),
+                      also_called=policy.area(area).also_called,
+                      rater_agreement=policy.area(area).rater_agreement, persons=_persons(pro[area]))
+            for index, area in enumerate(ranked)]
+
+
+def order_areas(certainties: dict, supported, policy: Policy) -> list:
+    """The four area ids, best first, from each area's Certainty; ``supported``: the areas with evidence for them.
+
+    Scored areas first; among areas scoring nothing, those with some evidence
+    for them before those with none, so that no tie order can put an area
+    nothing speaks for above one the inventory touches (issue 9.5).
+    """
     order = [a.id for a in policy.areas]
-    unranked = []
-    for area in AREAS:
-        pro = [f for f in findings if f.kind == "evidence" and f.area == area and f.direction == "for"]
-        con = [f for f in findings if f.kind == "evidence" and f.area == area and f.direction == "against"]
-        unranked.append((area, combine(_per_criterion(pro), _per_criterion(con)),
-                         _strongest_first(pro), _strongest_first(con)))
-    # Scored areas first; among areas scoring nothing, those with some evidence
-    # for them before those with none, so that no tie order can put an area
-    # nothing speaks for above one the inventory touches (issue 9.5).
-    unranked.sort(key=lambda item: (-round(item[1].score, 9), not item[2], -round(item[1].factor, 9),
-                                    order.index(item[0])))
-    return [Candidate(area=area, name=policy.area(area).name, rank=index + 1, certainty=certainty,
-                      evidence=pro, against=con, also_called=policy.area(area).also_called,
-                      rater_agreement=policy.area(area).rater_agreement, persons=_persons(pro))
-            for index, (area, certainty, pro, con) in enumerate(unranked)]
+    return sorted(AREAS, key=lambda area: (-round(certainties[area].score, 9), area not in supported,
+                                           -round(certainties[area].factor, 9), order.index(area)))
 
 
 def _persons(findings) -> tuple:
@@ -206,13 +213,18 @@ def choose_focus(candidates: list, policy: Policy) -> list:
     Nothing scored, nothing chosen: with no evidence for any area the focus is
     empty, never the first area of the tie order.
     """
-    first, second = candidates[0], candidates[1]
-    if round(first.score, 9) <= 0:
+    return focus_of([(c.area, c.score) for c in candidates[:2]], policy)
+
+
+def focus_of(scores: list, policy: Policy) -> list:
+    """The focus from the (area, score) pairs of the first two areas, best first (see ``choose_focus``)."""
+    (first, first_score), (second, second_score) = scores[0], scores[1]
+    if round(first_score, 9) <= 0:
         return []
-    focus = [first.area]
-    gap = round(first.score - second.score, 9)   # 0.80 - 0.65 is 0.15000000000000002 in floating point
-    if round(second.score, 9) >= policy.second_area_min_score and gap <= policy.second_area_max_gap:
-        focus.append(second.area)
+    focus = [first]
+    gap = round(first_score - second_score, 9)   # 0.80 - 0.65 is 0.15000000000000002 in floating point
+    if round(second_score, 9) >= policy.second_area_min_score and gap <= policy.second_area_max_gap:
+        focus.append(second)
     return focus
 
 

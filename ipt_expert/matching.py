@@ -330,10 +330,28 @@ def pattern_views(tests: AlphaTests | None, fields: dict) -> tuple:
         return ()
     distinct, patterns = tests.plan
     results = [passes(t, fields.get(t.field, "unknown")) for t in distinct]
-    return tuple(all(results[i] for i in indices)
-                 and (True, tuple(_typed(fields.get(name, "unknown")) for name in joined),
-                      tuple(_typed(fields.get(c[0], "unknown")) for c in compared))
-                 for indices, joined, compared in patterns)
+    return tuple(_view(results, pattern, fields) for pattern in patterns)
+
+
+def _view(results, pattern: tuple, fields: dict):
+    indices, joined, compared = pattern
+    return all(results[i] for i in indices) and (True, tuple(_typed(fields.get(name, "unknown")) for name in joined),
+                                                 tuple(_typed(fields.get(c[0], "unknown")) for c in compared))
+
+
+def pattern_views_change(tests: AlphaTests, before: tuple, old: dict, new: dict) -> tuple:
+    """``pattern_views(tests, new)``, computed from the old fact's views ``before`` (as ``signature_change``)."""
+    changed = [name for name in new if not _identical(new[name], old.get(name, "unknown"))]
+    distinct, patterns = tests.plan
+    by_field_tests, by_field_patterns = tests.by_field
+    touched = {index for name in changed for index in by_field_patterns.get(name, ())}
+    if not touched:
+        return before
+    results = _LazyResults(distinct, new, {i for name in changed for i in by_field_tests.get(name, ())}, old)
+    after = list(before)
+    for index in touched:
+        after[index] = _view(results, patterns[index], new)
+    return tuple(after)
 
 
 def signature_change(tests: AlphaTests, before: tuple, old: dict, new: dict, others) -> tuple:

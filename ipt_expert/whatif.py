@@ -33,11 +33,12 @@ from . import _experta as ex
 from .case import AREAS, Case, case_from_data
 from .engine import FACT_CLASSES, Finding, reasoner_for
 from .facts import case_facts, deaths, event_labels, event_values, onset_known, person_values, section_values
-from .formulation import Formulation, _flags, assemble, choose_focus, rank
+from .formulation import Formulation, _flags, assemble, choose_focus, focus_of, order_areas, rank
 from .matching import (
     alpha_tests,
     passes,
     pattern_views,
+    pattern_views_change,
     positive_requirements,
     rules_reading,
     signature,
@@ -46,6 +47,7 @@ from .matching import (
 )
 from .resources import load_schema
 from .rulebase import KnowledgeBase
+from .scoring import combine
 from .templating import event_name, human, the_person
 from .vocabulary import fact_types
 
@@ -462,6 +464,7 @@ class Session:
                                       # (None -> rule -> the fact types no fact of which meets its patterns)
         self._contexts: dict = {}     # ref -> (signature, rules held by other facts, rules matched, dead), likewise
         self._witnesses: dict = {}    # (fact type, pattern index) -> refs of the facts passing it, likewise
+        self._views: dict = {}        # ref -> what each pattern sees of the fact (matching.pattern_views), likewise
         self.stats = {"network": 0, "signature": 0, "conflict_set": 0, "bound": 0}
         self._goal = None
 
@@ -473,11 +476,25 @@ class Session:
     def _outcome_of(self, rules: frozenset) -> Outcome:
         outcome = self._outcomes.get(rules)
         if outcome is None:
-            specs = self.reasoner.specs
-            findings = [Finding(rule=r, kind=specs[r].kind, text="", source="", basis="", facts=(),
-                                area=specs[r].area, direction=specs[r].direction, weight=specs[r].weight,
-                                severity=specs[r].severity, flag=specs[r].flag) for r in sorted(rules)]
-            outcome = self._outcomes[rules] = outcome_of_findings(findings, self.kb)
+            # As outcome_of_findings concludes from findings (the property tests compare the
+            # two), from the rules' weights alone: a rule counts once, at its weight.
+            specs, policy = self.reasoner.specs, self.kb.policy
+            weights = {area: ([], []) for area in AREAS}
+            flags = []
+            for rule in sorted(rules):
+                spec = specs[rule]
+                if spec.kind == "evidence" and spec.direction in ("for", "against"):
+                    weights[spec.area][spec.direction == "against"].append(spec.weight)
+                elif spec.kind == "flag":
+                    flags.append(Finding(rule=rule, kind="flag", text="", source="", basis="", facts=(),
+                                         area=spec.area, direction=spec.direction, weight=spec.weight,
+                                         severity=spec.severity, flag=spec.flag))
+            certainties = {area: combine(*weights[area]) for area in AREAS}
+            ranked = order_areas(certainties, {area for area in AREAS if weights[area][0]}, policy)
+            outcome = self._outcomes[rules] = Outcome(
+                rules=rules, ranking=tuple((area, round(certainties[area].factor, 9)) for area in ranked),
+                focus=tuple(focus_of([(area, certainties[area].score) for area in ranked[:2]], policy)),
+                flags=tuple((f["id"], f["severity"]) for f in _flags(flags)))
         return outcome
 
     def outcome(self) -> Outcome:
@@ -531,6 +548,7 @@ class Session:
         self._dead.clear()
         self._contexts.clear()
         self._witnesses.clear()
+        self._views.clear()
         self.case = case
         expected = dict(self.inventory.fields)
         for ref, values in edits:
@@ -646,8 +664,11 @@ class Session:
             if tests is None:
                 readers[ref] = (frozenset(), fact_type, ())
                 continue
-            before = pattern_views(tests, self.inventory.fields[ref])
-            after = (False,) * len(before) if values is None else pattern_views(tests, values)
+            old = self.inventory.fields[ref]
+            before = self._views.get(ref)
+            if before is None:
+                before = self._views[ref] = pattern_views(tests, old)
+            after = (False,) * len(before) if values is None else pattern_views_change(tests, before, old, values)
             views.append((fact_type, tests, before, after))
             readers[ref] = (frozenset(tests.rules[p][0] for i, (a, b) in enumerate(zip(after, before, strict=True))
                                       if a != b for p in tests.pattern_rules[i]), fact_type, after)
