@@ -78,7 +78,8 @@ def event_name(event) -> str:
     person = event.get("person", "none")
     if event.get("kind") == "death":
         return f"the death of {the_person(person)}"
-    name = f"the {human(event.get('kind', 'event'))}"
+    kind = event.get("kind", "event")
+    name = "the other event" if kind == "other" else f"the {human(kind)}"    # not 'the other (the sister)'
     return name if person in ("none", "unknown", None) else f"{name} ({the_person(person)})"
 
 

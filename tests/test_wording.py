@@ -124,3 +124,11 @@ def test_rules_show_an_unknown_id_is_a_usage_error(run_cli):
 def test_coworker_is_a_role_label(label):
     from ipt_expert.privacy import privacy_warnings
     assert privacy_warnings({"persons": [{"id": label}]}) == []
+
+
+def test_an_event_of_kind_other_is_named_an_other_event(run_cli):
+    # 'without the younger sister and the other (the younger sister)' read as a person called 'other'
+    result = run_cli("whatif", "two-area-02-death-and-sister-dispute")
+    assert result.code == 0
+    assert "without the younger sister and the other event (the younger sister)" in result.out
+    assert "the other (" not in result.out
