@@ -323,6 +323,33 @@ def applies(question: Question, record: dict) -> bool:
     return True
 
 
+def question_for(path: str, data: dict):
+    """(the script's question, the record it fills) for a case path such as 'persons[wife].alive', or None
+    when the script has no such question or would not ask it (its ``when`` is not met)."""
+    from .facts import event_labels
+
+    match = re.fullmatch(r"(?P<ref>[a-z_]+(?:\[(?P<label>[^\]]*)\])?)\.(?P<field>[a-z_]+)", path)
+    if not match:
+        return None
+    head = match.group("ref").split("[")[0]
+    label, name = match.group("label"), match.group("field")
+    if head in ("persons", "events"):
+        records = data.get(head, [])
+        labels = [r.get("id") for r in records] if head == "persons" else event_labels(records)
+        if label not in labels:
+            return None
+        record = records[labels.index(label)]
+        question = next((q for q in script().section(head).questions if q.path == name), None)
+        return (question, record) if question is not None and applies(question, record) else None
+    for section in script().sections:
+        if section.record:
+            continue
+        question = next((q for q in section.questions if q.path == f"{head}.{name}"), None)
+        if question is not None:
+            return (question, data) if applies(question, data) else None
+    return None
+
+
 def answered(question: Question, record: dict) -> bool:
     return get_path(record, question.path) is not None
 
@@ -414,7 +441,7 @@ def snapshot(data: dict, kb, grief_school: str = "strict", follow_ups: int = 3) 
     except CaseError:
         return None
     formulation = formulate(case, kb, grief_school)
-    questions = _most_informative(case, kb, grief_school, follow_ups) if follow_ups else []
+    questions = _most_informative(case, kb, grief_school, follow_ups, data) if follow_ups else []
     return Snapshot(
         ranking=tuple((c.name, round(c.score, 2)) for c in formulation.candidates),
         focus=tuple(formulation.candidate(a).name for a in formulation.focus),
@@ -423,11 +450,13 @@ def snapshot(data: dict, kb, grief_school: str = "strict", follow_ups: int = 3) 
         follow_ups=tuple((q.path, q.text, _EFFECT.get(q.largest, "")) for q in questions))
 
 
-def _most_informative(case, kb, grief_school: str, count: int) -> list:
-    """The open questions whose answers would move the formulation most (value of information, whatif)."""
+def _most_informative(case, kb, grief_school: str, count: int, data: dict) -> list:
+    """The open questions whose answers would move the formulation most (value of information, whatif),
+    among those the interview would ask of this patient (no question about a baby without one)."""
     from .whatif import Session, value_of_information
 
-    return [q for q in value_of_information(Session(case, kb, grief_school)) if q.largest > 0][:count]
+    return [q for q in value_of_information(Session(case, kb, grief_school))
+            if q.largest > 0 and question_for(q.path, data) is not None][:count]
 
 
 def stop_flags(data: dict, kb, grief_school: str = "strict") -> dict:

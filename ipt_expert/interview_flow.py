@@ -12,7 +12,6 @@ import os
 import re
 from typing import Protocol
 
-from .facts import event_labels
 from .interview import (
     SKIP,
     UNKNOWN,
@@ -28,6 +27,7 @@ from .interview import (
     person_labels,
     privacy_concern,
     problems,
+    question_for,
     record_list,
     save,
     script,
@@ -212,28 +212,7 @@ class Interview:
                 self._ask_into(question, record)
 
     def _question_for(self, path: str):
-        """The script's question and the record behind a follow-up's path ('persons[wife].alive')."""
-        match = re.fullmatch(r"(?P<ref>[a-z_]+(?:\[(?P<label>[^\]]*)\])?)\.(?P<field>[a-z_]+)", path)
-        if not match:
-            return None
-        head = match.group("ref").split("[")[0]
-        label, name = match.group("label"), match.group("field")
-        if head in ("persons", "events"):
-            records = self.data.get(head, [])
-            labels = [r.get("id") for r in records] if head == "persons" else event_labels(records)
-            if label not in labels:
-                return None
-            record = records[labels.index(label)]
-            section = script().section(head)
-            question = next((q for q in section.questions if q.path == name), None)
-            return (question, record) if question is not None and applies(question, record) else None
-        for section in script().sections:
-            if section.record:
-                continue
-            question = next((q for q in section.questions if q.path == f"{head}.{name}"), None)
-            if question is not None:
-                return question, self.data
-        return None
+        return question_for(path, self.data)
 
     # -- saving
     def _save_case(self) -> None:

@@ -244,3 +244,7 @@ def test_a_patient_who_is_not_perinatal_is_not_asked_about_the_baby(kb, tmp_path
     io = ScriptedIo(EPISODE_OF_A_MIGRANT + SAFETY_CLEAR + [CTRL_C, "n"])
     Interview(io, kb).run()
     assert "safety.thoughts_of_harming_baby" not in [text for kind, text in io.transcript if kind == "ask"]
+    # nor offered it as a follow-up question once the screen is done
+    shown = [text for kind, text in io.transcript if kind == "say"]
+    assert any(text.startswith("Questions that would most change this") for text in shown)
+    assert not any("baby" in text for text in shown)
