@@ -19,7 +19,7 @@ uses:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .engine import _COMPARATORS, _compare, _is_known, _none_of, _one_of, _same, _split
 from .rulebase import FieldTest, Group, KnowledgeBase, Pattern, RuleSpec
@@ -89,66 +89,48 @@ class AlphaTests:
     # holds depends on no other fact of the rule: any fact passing its tests settles it.
     alone: tuple = ()
 
-    @property
+    # Derived once per loaded knowledge base (cached_property writes to the instance's __dict__,
+    # which a frozen dataclass allows).
+    @cached_property
     def plan(self) -> tuple:
         """(distinct constant tests, per pattern: indices of its tests, joined fields, comparisons)."""
-        found = self.__dict__.get("_plan")
-        if found is None:
-            distinct = list(dict.fromkeys(t for p in self.patterns for t in p.constant))
-            index = {t: i for i, t in enumerate(distinct)}
-            found = (tuple(distinct), tuple((tuple(index[t] for t in p.constant), p.joined, p.compared)
-                                            for p in self.patterns))
-            object.__setattr__(self, "_plan", found)
-        return found
+        distinct = list(dict.fromkeys(t for p in self.patterns for t in p.constant))
+        index = {t: i for i, t in enumerate(distinct)}
+        return (tuple(distinct), tuple((tuple(index[t] for t in p.constant), p.joined, p.compared)
+                                       for p in self.patterns))
 
-    @property
+    @cached_property
     def alone_by_rule(self) -> dict:
         """rule id -> (alone 'not' indices, alone 'exists' indices) of its patterns of this fact type."""
-        found = self.__dict__.get("_alone_by_rule")
-        if found is None:
-            found = {entry[0]: alone for entry, alone in zip(self.rules, self.alone, strict=True)}
-            object.__setattr__(self, "_alone_by_rule", found)
-        return found
+        return {entry[0]: alone for entry, alone in zip(self.rules, self.alone, strict=True)}
 
-    @property
+    @cached_property
     def position_of(self) -> dict:
         """rule id -> its position in ``rules``."""
-        found = self.__dict__.get("_position_of")
-        if found is None:
-            found = {entry[0]: position for position, entry in enumerate(self.rules)}
-            object.__setattr__(self, "_position_of", found)
-        return found
+        return {entry[0]: position for position, entry in enumerate(self.rules)}
 
-    @property
+    @cached_property
     def pattern_rules(self) -> tuple:
         """For each pattern, the positions in ``rules`` of the rules that have it."""
-        found = self.__dict__.get("_pattern_rules")
-        if found is None:
-            lists: list = [[] for _ in self.patterns]
-            for position, entry in enumerate(self.rules):
-                for index in entry[1]:
-                    lists[index].append(position)
-            found = tuple(tuple(x) for x in lists)
-            object.__setattr__(self, "_pattern_rules", found)
-        return found
+        lists: list = [[] for _ in self.patterns]
+        for position, entry in enumerate(self.rules):
+            for index in entry[1]:
+                lists[index].append(position)
+        return tuple(tuple(x) for x in lists)
 
-    @property
+    @cached_property
     def by_field(self) -> tuple:
         """(field -> indices of the distinct tests on it, field -> indices of the patterns that read it)."""
-        found = self.__dict__.get("_by_field")
-        if found is None:
-            distinct, patterns = self.plan
-            tests: dict = {}
-            for index, test in enumerate(distinct):
-                tests.setdefault(test.field, []).append(index)
-            readers: dict = {}
-            for index, (indices, joined, compared) in enumerate(patterns):
-                names = {distinct[i].field for i in indices} | set(joined) | {c[0] for c in compared}
-                for name in names:
-                    readers.setdefault(name, []).append(index)
-            found = ({k: tuple(v) for k, v in tests.items()}, {k: tuple(v) for k, v in readers.items()})
-            object.__setattr__(self, "_by_field", found)
-        return found
+        distinct, patterns = self.plan
+        tests: dict = {}
+        for index, test in enumerate(distinct):
+            tests.setdefault(test.field, []).append(index)
+        readers: dict = {}
+        for index, (indices, joined, compared) in enumerate(patterns):
+            names = {distinct[i].field for i in indices} | set(joined) | {c[0] for c in compared}
+            for name in names:
+                readers.setdefault(name, []).append(index)
+        return ({k: tuple(v) for k, v in tests.items()}, {k: tuple(v) for k, v in readers.items()})
 
 
 def _patterns(items, group: str | None = None):
