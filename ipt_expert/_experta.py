@@ -132,6 +132,17 @@ def network_change(engine, removing=(), adding=()) -> None:
         root.add(fact)
 
 
+def drop_pending_activations(engine) -> None:
+    """Forget the activations the network noted for the agenda and nobody collected.
+
+    ``engine.reset()`` empties the network's memories but not these notes (and
+    its first declare collects them), so a trial interrupted between
+    ``network_change`` calls would otherwise hand stale activations to the next
+    case's agenda.  Call it before ``reset()``.
+    """
+    engine.matcher.changes()
+
+
 def resync_agenda(engine) -> None:
     """Give the agenda the activations the network noted since it was last updated (see ``network_change``)."""
     added, removed = engine.matcher.changes()
@@ -141,5 +152,5 @@ def resync_agenda(engine) -> None:
 __all__ = [
     "AND", "AS", "EXISTS", "MATCH", "NOT", "TEST", "Fact", "KnowledgeEngine", "L", "P", "Rule", "W",
     "DeterministicEngine", "TotalOrderStrategy", "EXPERTA_VERSION", "conflict_set_nodes", "current_matches",
-    "matched_rule_names", "network_change", "resync_agenda",
+    "matched_rule_names", "network_change", "resync_agenda", "drop_pending_activations",
 ]

@@ -238,6 +238,7 @@ class Reasoner:
         if self._engine is None:
             self._engine = self._engine_class()
         engine = self._engine
+        ex.drop_pending_activations(engine)      # before reset(), whose first declare would collect them
         engine.reset()
         engine.fired = []
         self.generation += 1     # an open what-if session on this engine is now stale

@@ -134,12 +134,18 @@ class AlphaTests:
 
 
 def _patterns(items, group: str | None = None):
-    """(pattern, None | 'not' | 'exists'): the kind of the outermost group it is in ('exists' if mixed)."""
+    """(pattern, None | 'not' | 'exists'): the kind of the outermost group it is in, 'exists' when nested.
+
+    A group inside a group is 'exists' whatever the kinds: the shortcuts then
+    always leave its rule in doubt for the network.  A 'not' inside a 'not'
+    is no 'not' at all (experta's normal form cancels the two, leaving a
+    positive pattern), and 'not' inside 'exists' is no plain 'exists' either.
+    """
     for item in items:
         if isinstance(item, Pattern):
             yield item, group
         else:
-            yield from _patterns(item.items, item.kind if group in (None, item.kind) else "exists")
+            yield from _patterns(item.items, item.kind if group is None else "exists")
 
 
 def _alone(spec: RuleSpec) -> set:

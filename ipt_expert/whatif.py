@@ -533,9 +533,10 @@ class Session:
         gone = [self._declared[ref] for ref, _ in edits if ref in self._declared]
         new = [FACT_CLASSES[self.inventory.types[ref]](**values) for ref, values in edits if values is not None]
         ex.network_change(self.engine, removing=gone, adding=new)
-        matched = ex.matched_rule_names(self.engine)
-        ex.network_change(self.engine, removing=new, adding=gone)
-        return matched
+        try:
+            return ex.matched_rule_names(self.engine)
+        finally:
+            ex.network_change(self.engine, removing=new, adding=gone)
 
     def apply(self, change: Change) -> Outcome:
         """Make a change for good (as an interview does after an answer) and return the new outcome."""
@@ -854,20 +855,24 @@ class Session:
             return
         original = self._declared[ref]
         ex.network_change(self.engine, removing=[original])
-        for key, group in pending.items():
-            self.stats["network"] += 1
-            values = group[0][1]
-            if values is None:
-                outcome = self._outcome_of(ex.matched_rule_names(self.engine))
-            else:
-                fact = FACT_CLASSES[fact_type](**values)
-                ex.network_change(self.engine, adding=[fact])
-                outcome = self._outcome_of(ex.matched_rule_names(self.engine))
-                ex.network_change(self.engine, removing=[fact])
-            memo[key] = outcome
-            for index, _ in group:
-                results[index] = outcome
-        ex.network_change(self.engine, adding=[original])
+        try:
+            for key, group in pending.items():
+                self.stats["network"] += 1
+                values = group[0][1]
+                if values is None:
+                    outcome = self._outcome_of(ex.matched_rule_names(self.engine))
+                else:
+                    fact = FACT_CLASSES[fact_type](**values)
+                    ex.network_change(self.engine, adding=[fact])
+                    try:
+                        outcome = self._outcome_of(ex.matched_rule_names(self.engine))
+                    finally:
+                        ex.network_change(self.engine, removing=[fact])
+                memo[key] = outcome
+                for index, _ in group:
+                    results[index] = outcome
+        finally:          # the network holds the session's facts again, whatever happened
+            ex.network_change(self.engine, adding=[original])
 
 
 def _passed_by(fact_type: str, after: tuple, pattern: tuple) -> bool:
