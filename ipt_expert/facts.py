@@ -132,6 +132,11 @@ def event_labels(events: list) -> list:
     return labels
 
 
+# Section fact types and the case keys they come from, in canonical order.
+SECTION_KEYS = {"patient": "patient", "episode": "episode", "safety": "safety", "substance": "substance_use",
+                "social": "social"}
+
+
 def section_values(fact_type: str, data: dict) -> dict:
     """The fields of a section's fact (patient, episode, safety, substance, social) from the case data."""
     key = SECTION_KEYS[fact_type]
@@ -171,10 +176,6 @@ def event_values(event: dict, label: str, known_onset: bool) -> dict:
     values["distance_months"], values["timing"] = _timing(event.get("months_before_onset", "unknown"), known_onset)
     values["anniversary_at_onset"] = _anniversary(values["distance_months"], values["timing"])
     return values
-
-
-SECTION_KEYS = {"patient": "patient", "episode": "episode", "safety": "safety", "substance": "substance_use",
-                "social": "social"}
 
 
 def case_facts(case: Case, grief_school: str = "strict") -> list:

@@ -74,25 +74,19 @@ def _group_cost(group: Group, counts, bound: set) -> int:
     """Combinations a not/exists keeps for one combination so far."""
     if len(group.items) == 1 and _is_pattern(group.items[0]):
         return 0      # a single negated or existential condition only counts its matches
-    total = 0
-    inner = 1
-    local = set(bound)
-    for item in group.items:
-        if _is_pattern(item):
-            inner *= _facts(item, counts, local)
-            _bind(item, local)
-            total += inner
-        else:
-            total += inner * _group_cost(item, counts, local)
-    return total
+    return _chain_cost(group.items, counts, set(bound))
 
 
 def partial_matches(when: tuple, counts: dict) -> int:
     """An upper bound on the partial matches a rule's conditions make, for these numbers of facts."""
+    return _chain_cost(when, counts, set())
+
+
+def _chain_cost(items, counts: dict, bound: set) -> int:
+    """Partial matches of conditions joined one after another; ``bound``: the variables bound so far (grows)."""
     total = 0
     running = 1
-    bound: set = set()
-    for item in when:
+    for item in items:
         if _is_pattern(item):
             running *= _facts(item, counts, bound)
             _bind(item, bound)

@@ -461,7 +461,7 @@ class Session:
         self._memo: dict = {}         # ref -> {rules in doubt: outcome}, valid while the other facts stay as they are
                                       # (and (rules in doubt, what they see) -> their matches, for several facts)
         self._dead: dict = {}         # fact type -> rules another type's facts can never satisfy, likewise
-                                      # (None -> rule -> the fact types no fact of which meets its patterns)
+        self._unmet = None            # rule -> the fact types no fact of which meets its patterns, likewise
         self._contexts: dict = {}     # ref -> (signature, rules held by other facts, rules matched, dead), likewise
         self._witnesses: dict = {}    # (fact type, pattern index) -> refs of the facts passing it, likewise
         self._views: dict = {}        # ref -> what each pattern sees of the fact (matching.pattern_views), likewise
@@ -547,6 +547,7 @@ class Session:
         self._replace(edits)
         self._memo.clear()
         self._dead.clear()
+        self._unmet = None
         self._contexts.clear()
         self._witnesses.clear()
         self._views.clear()
@@ -751,17 +752,16 @@ class Session:
 
     def _requirements_unmet(self, rule: str) -> frozenset:
         """The fact types on which a positive pattern of the rule is passed by no fact (remembered)."""
-        unmet = self._dead.get(None)
-        if unmet is None:
+        if self._unmet is None:
             by_type: dict = {}
             for ref, values in self.inventory.fields.items():
                 by_type.setdefault(self.inventory.types[ref], []).append(values)
-            unmet = self._dead[None] = {
+            self._unmet = {
                 rule_id: frozenset(other for other, tests in patterns
                                    if not any(all(passes(t, values.get(t.field, "unknown")) for t in tests)
                                               for values in by_type.get(other, ())))
                 for rule_id, patterns in positive_requirements(self.kb).items()}
-        return unmet.get(rule, frozenset())
+        return self._unmet.get(rule, frozenset())
 
     def _unsatisfiable(self, fact_type: str) -> frozenset:
         """Rules with a positive pattern, on another type of fact, that no fact of that type passes.
@@ -770,9 +770,8 @@ class Session:
         """
         found = self._dead.get(fact_type)
         if found is None:
-            self._requirements_unmet("")
             found = self._dead[fact_type] = frozenset(
-                rule for rule, unmet in self._dead[None].items() if unmet - {fact_type})
+                rule for rule in positive_requirements(self.kb) if self._requirements_unmet(rule) - {fact_type})
         return found
 
     def _try_one_fact(self, ref: str, tries: list, results: list) -> None:
