@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .check import parse_areas
@@ -60,6 +61,7 @@ class ClassSheet:
     notices: list = field(default_factory=list)     # what was read leniently, said once
     blank_rows: int = 0
     names: dict = field(default_factory=dict)       # casefolded trainee name -> the first spelling seen
+    spellings: dict = field(default_factory=dict)   # casefolded trainee name -> every spelling typed
 
 
 def _delimiter(header_line: str) -> str:
@@ -137,9 +139,23 @@ def _read_header(record: list, source: str, row: int, sheet: ClassSheet) -> list
     return columns
 
 
+def _same_trainee(sheet: ClassSheet, trainee: str, typed: str, row: int) -> str:
+    """The trainee's name as first spelt; a name that differs from it only in case or spaces is said once."""
+    first = sheet.names.setdefault(trainee.casefold(), trainee)    # 'alice' and 'Alice' are one trainee
+    spellings = sheet.spellings.setdefault(trainee.casefold(), {typed})
+    if typed not in spellings:
+        spellings.add(typed)
+        sheet.notices.append(f"row {row}: trainee '{typed}' read as '{first}' (the same name but for case or "
+                             "spaces); correct the sheet if they are two trainees")
+    return first
+
+
 def _read_row(record: list, row: int, header: list, known, seen: dict, sheet: ClassSheet) -> None:
     values = {name: (record[i] if i < len(record) else "") for i, name in enumerate(header)}
-    trainee = _clean(values.get("trainee", ""))[:MAX_TRAINEE]
+    # NFC first: 'José' typed with a combining accent is the same trainee as
+    # 'José' with a composed one, and no reader could tell them apart.
+    typed = unicodedata.normalize("NFC", values.get("trainee", ""))
+    trainee = _clean(typed)[:MAX_TRAINEE]
     vignette = _clean(values.get("vignette", ""))
     primary, secondary = values.get("primary", "").strip(), values.get("secondary", "").strip()
     rationale = _clean(values.get("rationale", ""))
@@ -171,7 +187,7 @@ def _read_row(record: list, row: int, header: list, known, seen: dict, sheet: Cl
     except CaseError as exc:
         problem("unknown_area", exc.message)
         return
-    trainee = sheet.names.setdefault(trainee.casefold(), trainee)    # 'alice' and 'Alice' are one trainee
+    trainee = _same_trainee(sheet, trainee, _UNPRINTABLE.sub(" ", typed).strip()[:MAX_TRAINEE], row)
     identity = (trainee.casefold(), vignette)
     if identity in seen:
         problem("duplicate_answer", f"{trainee} already answered {vignette} on row {seen[identity]}; "

@@ -247,7 +247,9 @@ def validate(case_files, fmt):
 
     Each problem gives the file, the line, the field, the value given, what
     is allowed and, for a misspelt value, the nearest allowed one. Exits with
-    status 3 when any file has a problem.
+    status 3 when any file has a problem. A time longer than the patient's
+    age group can have lived (999 months for an adult) is a warning: it is
+    listed, and the file stays valid.
 
     \b
     Examples:
@@ -256,26 +258,29 @@ def validate(case_files, fmt):
     """
     import json
 
-    from .case import case_problems
+    from .case import case_check
     from .errors import CaseError
     from .output import echo
 
     report, lines = [], []
     for name in case_files:
         try:
-            problems = case_problems(_case_path(name))
+            problems, warnings = case_check(_case_path(name))
         except CaseError as exc:        # not found, unreadable: a problem of this file like any other
-            problems = list(exc.problems)
+            problems, warnings = list(exc.problems), []
         report.append({"file": name, "valid": not problems,
-                       "problems": [{"line": p.line, "field": p.field, "message": p.message} for p in problems]})
+                       "problems": [{"line": p.line, "field": p.field, "message": p.message} for p in problems],
+                       "warnings": warnings})
         lines += [str(p) for p in problems]
+        lines += [f"{name}: warning: {w['field']}: {w['text']}" for w in warnings]
     bad = sum(1 for r in report if not r["valid"])
     count = sum(len(r["problems"]) for r in report)
+    warned = sum(len(r["warnings"]) for r in report)
     if fmt == "json":
-        echo(json.dumps({"files": report, "problems": count}, indent=2), fmt="json")
+        echo(json.dumps({"files": report, "problems": count, "warnings": warned}, indent=2), fmt="json")
     else:
-        echo("\n".join(lines + [f"{_count(len(report), 'file')} checked: {_count(count, 'problem')} in "
-                                 f"{_count(bad, 'file')}"]))
+        summary = f"{_count(len(report), 'file')} checked: {_count(count, 'problem')} in {_count(bad, 'file')}"
+        echo("\n".join(lines + [summary + (f", {_count(warned, 'warning')}" if warned else "")]))
     if bad:
         sys.exit(EXIT_INPUT)
 

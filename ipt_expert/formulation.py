@@ -21,6 +21,7 @@ from .picture_data import inventory
 from .privacy import privacy_warnings
 from .rulebase import KnowledgeBase, Policy
 from .scoring import Certainty, combine
+from .timespan import timing_warnings
 
 DISCLAIMER = ("ipt-expert is a decision aid for clinicians trained in interpersonal psychotherapy. "
               "It does not diagnose, and its ranking is a starting point for clinical judgement, "
@@ -149,6 +150,7 @@ class Formulation:
             "missing": [dict(item) for item in self.missing],
             "notes": [dict(note) for note in self.notes],
             "privacy": privacy_warnings(self.case.data),
+            "timing": timing_warnings(self.case.data),
             "rules": self.rules_label,
             "focus_thresholds": {"second_area_min_score": self.policy.second_area_min_score,
                                  "second_area_max_gap": self.policy.second_area_max_gap},

@@ -48,13 +48,13 @@ def timing_warnings(data: dict) -> list:
     text = implausible_months(episode.get("onset_months_ago"), age_group, "the onset")
     if text:
         found.append({"field": "episode.onset_months_ago", "text": text})
-    for key, field, noun in (("persons", "conflict_months_before_onset", "the conflict's start"),
-                             ("events", "months_before_onset", "the event")):
+    for key, field, noun in (("persons", "conflict_months_before_onset", "the start of a conflict"),
+                             ("events", "months_before_onset", "an event")):
         for index, record in enumerate(data.get(key) or []):
             if not isinstance(record, dict):
                 continue
             name = record.get("id") or index
-            text = implausible_months(record.get(field), age_group, f"{noun} ({key}[{name}])")
+            text = implausible_months(record.get(field), age_group, noun)
             if text:
                 found.append({"field": f"{key}[{name}].{field}", "text": text})
     return found

@@ -1092,10 +1092,14 @@ def parse_assignment(text: str, inventory: Inventory) -> Change:
         raise CaseError(f"'{text}' is not FIELD=VALUE, e.g. persons[father].closeness=outer", field="--set")
     path, raw = text.split("=", 1)
     path, raw = path.strip(), raw.strip()
-    ref, _, name = path.rpartition(".")
+    # The field is what follows the first dot after the record's closing
+    # bracket: a label may hold dots ('persons[../x]'), and the key is then
+    # quoted whole, never cut at its first dot.
+    dot = path.find(".", path.rfind("]") + 1)
+    ref, name = (path[:dot], path[dot + 1:]) if dot >= 0 else (path, "")
     if ref not in inventory.fields or inventory.types.get(ref) == "options":
         known = [r for r in inventory.fields if inventory.types[r] != "options"]
-        raise CaseError(f"'{ref or path}' is not a record of this case{did_you_mean(ref or path, known)}; "
+        raise CaseError(f"'{path}' is not a field of a record of this case{did_you_mean(ref, known)}; "
                         f"records: {', '.join(known)}", field="--set")
     fact_type = inventory.types[ref]
     editable = _editable(inventory, ref)

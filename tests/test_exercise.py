@@ -343,3 +343,20 @@ def test_progress_bar_only_on_a_terminal_and_only_after_a_moment():
 def test_help_documents_the_skipped_rows_status(run_cli):
     assert "6  exercise grade: graded, but some rows of the sheet were skipped" in run_cli("--help").out
     assert "exit status is 6" in run_cli("exercise", "grade", "--help").out
+
+
+def test_one_trainee_in_two_unicode_forms_is_one_trainee_and_case_or_spaces_are_said(run_cli, tmp_path):
+    composed, decomposed = "Jos\u00e9", "Jose\u0301"            # what two keyboards type for the same name
+    text = ("trainee,vignette,primary\n"
+            f"{composed},two-area-02-death-and-sister-dispute,grief\n"
+            f"{decomposed},grief-01-widower-early,grief\n"
+            "ann  lee,grief-01-widower-early,grief\n"
+            "Ann Lee,two-area-02-death-and-sister-dispute,grief\n")
+    result = _grade(run_cli, tmp_path, text, "-o", str(tmp_path / "r"))
+    assert result.code == 0, result.out + result.err
+    assert result.out.startswith("2 trainees, 2 vignettes, 4 answers graded")
+    answers = json.loads((tmp_path / "r" / "tables" / "answers.json").read_text(encoding="utf-8"))
+    assert [a["trainee"] for a in answers] == [composed, composed, "ann lee", "ann lee"]
+    assert "row 5: trainee 'Ann Lee' read as 'ann lee' (the same name but for case or spaces); correct the " \
+           "sheet if they are two trainees" in result.out + result.err
+    assert "row 3" not in result.out + result.err                           # NFC alone is no notice

@@ -168,3 +168,12 @@ def test_commands_write_nothing_they_were_not_asked_to(run_cli, monkeypatch, tmp
         assert run_cli(*args).code == 0, args
     assert os.listdir(work) == ["r.md"]
     assert os.listdir(home) == []
+
+
+def test_whatif_set_quotes_the_whole_key_when_a_label_holds_a_dot(run_cli):
+    bad = run_cli("whatif", "grief-01-widower-early", "--set", "persons[../x]=1")
+    assert bad.code == 2
+    assert "'persons[../x]' is not a field of a record of this case" in bad.err
+    assert "'persons[.'" not in bad.err
+    fine = run_cli("whatif", "grief-01-widower-early", "--set", "episode.severity=mild")
+    assert fine.code == 0, fine.err
