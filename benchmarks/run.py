@@ -77,10 +77,10 @@ def whole_commands(repeats: int) -> dict:
 
 
 def in_process(sizes=(20, 50, 100), cases_per_size: int = 30) -> dict:
-    from ipt_expert.case import case_from_data
-    from ipt_expert.formulation import formulate
-    from ipt_expert.resources import shipped_rules_dir
-    from ipt_expert.rulebase import load_knowledge_base
+    from ipt_expert.case.loading import case_from_data
+    from ipt_expert.io.resources import shipped_rules_dir
+    from ipt_expert.knowledge.rulebase import load_knowledge_base
+    from ipt_expert.reasoning.formulation import formulate
 
     kb = load_knowledge_base(shipped_rules_dir())
     results = {}
@@ -97,8 +97,8 @@ def in_process(sizes=(20, 50, 100), cases_per_size: int = 30) -> dict:
 
 
 def evaluate_batch(count: int, jobs_list=(1, 2)) -> dict:
-    from ipt_expert.evaluation import evaluate_directory
-    from ipt_expert.resources import shipped_rules_dir
+    from ipt_expert.io.resources import shipped_rules_dir
+    from ipt_expert.training.evaluation import evaluate_directory
 
     results = {}
     with tempfile.TemporaryDirectory() as directory:
@@ -138,11 +138,11 @@ def grade_class(trainees: int = 200, vignettes: int = 40, repeats: int = 3) -> t
 def whatif_side_by_side(cases_count: int, scratch_cases: int) -> dict:
     """The full what-if analysis of 50-fact cases on a running engine, and the same analysis formulating
     every variant from scratch, in one run (process CPU time is reported beside wall time)."""
-    from ipt_expert.case import case_from_data
-    from ipt_expert.formulation import formulate
-    from ipt_expert.resources import shipped_rules_dir
-    from ipt_expert.rulebase import load_knowledge_base
-    from ipt_expert.whatif import ScratchSession, Session, analyse
+    from ipt_expert.case.loading import case_from_data
+    from ipt_expert.io.resources import shipped_rules_dir
+    from ipt_expert.knowledge.rulebase import load_knowledge_base
+    from ipt_expert.reasoning.formulation import formulate
+    from ipt_expert.reasoning.whatif import ScratchSession, Session, analyse
 
     kb = load_knowledge_base(shipped_rules_dir())
     cases = [case_from_data(synthetic_case(50, 1000 + seed)) for seed in range(cases_count)]
@@ -212,10 +212,10 @@ def print_issue_10_targets(checks: list) -> None:
 
 def rerank_after_answer(repeats: int = 30) -> dict:
     """The interview's step: one answer changes one field of an open session, and the outcome is read again."""
-    from ipt_expert.case import case_from_data, load_case
-    from ipt_expert.resources import shipped_rules_dir
-    from ipt_expert.rulebase import load_knowledge_base
-    from ipt_expert.whatif import Change, Session
+    from ipt_expert.case.loading import case_from_data, load_case
+    from ipt_expert.io.resources import shipped_rules_dir
+    from ipt_expert.knowledge.rulebase import load_knowledge_base
+    from ipt_expert.reasoning.whatif import Change, Session
 
     kb = load_knowledge_base(shipped_rules_dir())
     results = {}

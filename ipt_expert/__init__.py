@@ -6,7 +6,7 @@ package and asking the CLI for help stay fast.
 """
 from __future__ import annotations
 
-from .constants import VERSION
+from ipt_expert.io.constants import VERSION
 
 __version__ = VERSION
 
@@ -19,13 +19,13 @@ def formulate_file(path: str, rules_dir: str | None = None, grief_school: str = 
     ``allow_missing_safety_rules``; the formulation then lists those rules.
     ``redact``: leave the case's free text (title, narrative, notes) out of everything reported.
     """
-    from .case import load_case
-    from .formulation import formulate
-    from .safetyrules import load_for_formulating
+    from ipt_expert.case.loading import load_case
+    from ipt_expert.knowledge.safetyrules import load_for_formulating
+    from ipt_expert.reasoning.formulation import formulate
 
     kb = load_for_formulating(rules_dir, allow_missing_safety_rules)
     case = load_case(path)
     if redact:
-        from .privacy import redact as redacted
+        from ipt_expert.case.privacy import redact as redacted
         case = redacted(case)
     return formulate(case, kb, grief_school)

@@ -54,7 +54,7 @@ RATIONALES = {
 
 def _vignette_keys(ids):
     sys.path.insert(0, str(REPO))
-    from ipt_expert.case import load_case
+    from ipt_expert.case.loading import load_case
     keys = {}
     for vignette in ids:
         case = load_case(str(REPO / "case_vignettes" / f"{vignette}.yaml"))

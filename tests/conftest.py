@@ -20,14 +20,14 @@ def vignette_paths():
 
 @pytest.fixture(scope="session")
 def kb():
-    from ipt_expert.resources import shipped_rules_dir
-    from ipt_expert.rulebase import load_knowledge_base
+    from ipt_expert.io.resources import shipped_rules_dir
+    from ipt_expert.knowledge.rulebase import load_knowledge_base
     return load_knowledge_base(shipped_rules_dir())
 
 
 @pytest.fixture
 def make_case():
-    from ipt_expert.case import case_from_data
+    from ipt_expert.case.loading import case_from_data
 
     def build(**fields):
         data = copy.deepcopy(BARE)
@@ -57,7 +57,7 @@ class CliResult:
 @pytest.fixture
 def run_cli(capsys):
     """Run `ipt-expert ARGS` in-process through main(), as the console script does."""
-    from ipt_expert.cli import main
+    from ipt_expert.cli.main import main
 
     def run(*args):
         with pytest.raises(SystemExit) as exit_info:

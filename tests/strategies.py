@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from ipt_expert.resources import load_schema
+from ipt_expert.io.resources import load_schema
 
 SCHEMA = load_schema("case")
 DEFS = SCHEMA["$defs"]

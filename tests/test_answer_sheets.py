@@ -193,8 +193,8 @@ def test_broad_school_check_credits_the_broad_schools_answer(run_cli):
 
 def test_broad_school_trap_is_off_even_without_a_key_entry(kb, make_case):
     """Without acceptable_by_school, the broad school still does not call a non-death loss grief a trap."""
-    from ipt_expert.check import check_answer
-    from ipt_expert.formulation import formulate
+    from ipt_expert.reasoning.formulation import formulate
+    from ipt_expert.training.check import check_answer
 
     safe = {"suicidal_ideation": "none", "recent_suicide_attempt": False, "homicidal_ideation": False,
             "psychotic_symptoms": False, "mania": "none", "intoxication_or_withdrawal": False,
@@ -221,8 +221,8 @@ def test_answer_key_schema_accepts_schools_and_refuses_unknown_ones(tmp_path, ru
 # -- 8.3: the library behind `check`
 
 def test_check_sheet_formulates_each_vignette_once(kb, monkeypatch):
-    import ipt_expert.formulation as formulation_module
-    from ipt_expert.answersheet import AnswerRow, check_sheet
+    import ipt_expert.reasoning.formulation as formulation_module
+    from ipt_expert.training.answersheet import AnswerRow, check_sheet
 
     calls = []
     real = formulation_module.formulate
@@ -237,8 +237,8 @@ def test_check_sheet_formulates_each_vignette_once(kb, monkeypatch):
 
 
 def test_find_vignette_by_id_path_and_did_you_mean(tmp_path):
-    from ipt_expert.errors import CaseError
-    from ipt_expert.resources import find_vignette, shipped_vignettes_dir
+    from ipt_expert.io.errors import CaseError
+    from ipt_expert.io.resources import find_vignette, shipped_vignettes_dir
 
     assert find_vignette(DIVORCE) == os.path.join(str(shipped_vignettes_dir()), f"{DIVORCE}.yaml")
     assert find_vignette(f"{DIVORCE}.yaml") == os.path.join(str(shipped_vignettes_dir()), f"{DIVORCE}.yaml")
@@ -248,11 +248,11 @@ def test_find_vignette_by_id_path_and_did_you_mean(tmp_path):
 
 
 def test_cli_choices_come_from_constants():
-    """Area ids, schools and formats are declared once (ipt_expert/constants.py) and every command uses them."""
+    """Area ids, schools and formats are declared once (ipt_expert/io/constants.py) and every command uses them."""
     import click
 
-    from ipt_expert import constants
-    from ipt_expert.cli import cli
+    from ipt_expert.cli.main import cli
+    from ipt_expert.io import constants
 
     def choices(command, name):
         option = next(p for p in command.params if p.name == name)
@@ -265,5 +265,5 @@ def test_cli_choices_come_from_constants():
     assert choices(cli.commands["evaluate"], "fmt") == constants.EVALUATION_FORMATS
     assert choices(cli.commands["check"], "fmt") == constants.CHECK_FORMATS
     assert choices(cli.commands["rules"].commands["list"], "area") == constants.AREAS
-    source = (REPO / "ipt_expert" / "constants.py").read_text(encoding="utf-8")
+    source = (REPO / "ipt_expert" / "io" / "constants.py").read_text(encoding="utf-8")
     assert "import" not in source.replace("Import-free", "")

@@ -6,8 +6,8 @@ import os
 import pytest
 from helpers import ours
 
-from ipt_expert.case import load_case
-from ipt_expert.errors import CaseError
+from ipt_expert.case.loading import load_case
+from ipt_expert.io.errors import CaseError
 
 GOOD = """\
 id: demo
@@ -153,7 +153,7 @@ def test_nesting_limit_is_ours_whatever_the_fast_parser_allows(tmp_path, monkeyp
     words its release uses) must not speak before our 40-level check."""
     import yaml
 
-    from ipt_expert import yamlio
+    from ipt_expert.io import yamlio
 
     class LimitedParser(yaml.SafeLoader):
         def get_event(self):

@@ -7,10 +7,10 @@ import shutil
 import pytest
 from conftest import REPO
 
-from ipt_expert.check import parse_areas
-from ipt_expert.errors import CaseError
-from ipt_expert.resources import shipped_rules_dir
-from ipt_expert.ruletools import lint
+from ipt_expert.io.errors import CaseError
+from ipt_expert.io.resources import shipped_rules_dir
+from ipt_expert.reasoning.ruletools import lint
+from ipt_expert.training.check import parse_areas
 
 VIGNETTES = REPO / "case_vignettes"
 
@@ -221,7 +221,7 @@ def test_privacy_warnings_reach_the_report(run_cli, tmp_path):
 
 
 def test_privacy_heuristics():
-    from ipt_expert.privacy import privacy_warnings
+    from ipt_expert.case.privacy import privacy_warnings
     warnings = privacy_warnings({"persons": [{"id": "alexandra"}, {"id": "older sister"}, {"id": "darts team"}],
                                  "notes": "Her husband Tom left last Christmas; her husband The end.",
                                  "narrative": "Seen on 3 March 2024 with Dr Patel."})
@@ -239,8 +239,8 @@ def test_privacy_heuristics():
 
 
 def test_second_area_exactly_at_the_gap_joins_the_focus(kb):
-    from ipt_expert.formulation import Candidate, choose_focus
-    from ipt_expert.scoring import Certainty
+    from ipt_expert.reasoning.formulation import Candidate, choose_focus
+    from ipt_expert.reasoning.scoring import Certainty
     first = Candidate("grief", "Grief", 1, Certainty(0.80, 0.0), (), ())
     second = Candidate("role_dispute", "Role dispute", 2, Certainty(0.65, 0.0), (), ())
     assert kb.policy.second_area_max_gap == 0.15

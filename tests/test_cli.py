@@ -7,7 +7,7 @@ import click
 import pytest
 from conftest import run_subprocess
 
-from ipt_expert.cli import cli
+from ipt_expert.cli.main import cli
 
 CASE = """\
 id: cli-demo
@@ -186,7 +186,7 @@ def test_help_and_light_commands_do_not_import_heavy_modules():
     import subprocess
     import sys
     code = ("import sys\n"
-            "from ipt_expert.cli import main\n"
+            "from ipt_expert.cli.main import main\n"
             "for args in (['--help'], ['formulate', '--help'], ['evaluate', '--help'], ['rules', 'list']):\n"
             "    try:\n"
             "        main(args)\n"

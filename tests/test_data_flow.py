@@ -6,18 +6,18 @@ references are structured; reports render the JSON only; no import cycles.
 """
 from __future__ import annotations
 
-import ast
 import json
 
 import pytest
 from conftest import REPO, VIGNETTES
+from import_graph import find_cycles, import_graph
 
 PACKAGE = REPO / "ipt_expert"
 
 
 def _formulate(kb, name, school="strict"):
-    from ipt_expert.case import load_case
-    from ipt_expert.formulation import formulate
+    from ipt_expert.case.loading import load_case
+    from ipt_expert.reasoning.formulation import formulate
     return formulate(load_case(str(VIGNETTES / f"{name}.yaml")), kb, school)
 
 
@@ -26,7 +26,7 @@ def _formulate(kb, name, school="strict"):
                                   "dispute-01-inhibited-husband", "grief-01-widower-early"])
 def test_a_report_is_its_json_rendered(kb, name, fmt):
     """Rendering the JSON read back from a file gives the very same report: nothing else is reached for."""
-    from ipt_expert.report import render, render_report
+    from ipt_expert.reports.report import render, render_report
 
     formulation = _formulate(kb, name)
     saved = json.loads(json.dumps(formulation.to_dict()))
@@ -35,7 +35,7 @@ def test_a_report_is_its_json_rendered(kb, name, fmt):
 
 def test_report_does_not_reach_back_to_the_case(kb):
     """Changing the case after formulating changes no report: the draft and the stage live in the formulation."""
-    from ipt_expert.report import render
+    from ipt_expert.reports.report import render
 
     formulation = _formulate(kb, "two-area-01-dispute-after-migration")
     before = render(formulation, "text")
@@ -62,8 +62,8 @@ def test_no_draft_while_a_stop_flag_stands(kb):
 
 def test_fact_references_are_structured(kb, make_case):
     """Evidence says which person it rests on by type and label: nothing is sliced out of a 'persons[...]' string."""
-    from ipt_expert.engine import FactRef
-    from ipt_expert.formulation import formulate
+    from ipt_expert.reasoning.engine import FactRef
+    from ipt_expert.reasoning.formulation import formulate
 
     label = "step-father's son"
     case = make_case(persons=[{"id": label, "relationship": "parent", "conflict": "overt",
@@ -80,8 +80,8 @@ def test_fact_references_are_structured(kb, make_case):
 
 
 def test_rationale_feedback_reads_the_person_from_the_evidence(kb, make_case):
-    from ipt_expert.check import check_answer
-    from ipt_expert.formulation import formulate
+    from ipt_expert.reasoning.formulation import formulate
+    from ipt_expert.training.check import check_answer
 
     label = "step-father's son"
     case = make_case(persons=[{"id": label, "relationship": "parent", "conflict": "overt",
@@ -92,58 +92,22 @@ def test_rationale_feedback_reads_the_person_from_the_evidence(kb, make_case):
            "rests." in result.rationale_feedback
 
 
-# -- the import graph
-
-def _imports(node, modules: set, edges: dict, lazy: bool = False) -> dict:
-    """Record in ``edges`` the ipt_expert modules imported under ``node`` ('top' beats 'lazy')."""
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
-            continue
-        inner = lazy or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
-        names = []
-        if isinstance(child, ast.ImportFrom) and child.level == 1:
-            names = ([child.module.split(".")[0]] if child.module else
-                     [a.name if a.name in modules else "__init__" for a in child.names])
-        for name in names:
-            if edges.get(name) != "top":
-                edges[name] = "lazy" if inner else "top"
-        _imports(child, modules, edges, inner)
-    return edges
-
-
-def import_graph() -> dict:
-    """{module: {imported ipt_expert module: 'top' | 'lazy'}}; imports under TYPE_CHECKING are left out."""
-    modules = {p.stem for p in PACKAGE.glob("*.py")}
-    return {path.stem: _imports(ast.parse(path.read_text(encoding="utf-8")), modules, {})
-            for path in sorted(PACKAGE.glob("*.py"))}
-
-
-def _cycles(graph: dict) -> list:
-    found = []
-
-    def walk(node, path):
-        for nxt in sorted(graph.get(node, {})):
-            if nxt in path:
-                found.append(path[path.index(nxt):] + [nxt])
-            elif len(path) < len(graph):
-                walk(nxt, path + [nxt])
-    for start in sorted(graph):
-        walk(start, [start])
-    return found
-
+# -- the import graph (built in import_graph.py, shared with test_layers.py)
 
 def test_no_import_cycles_not_even_through_lazy_imports():
-    cycles = _cycles(import_graph())
+    cycles = find_cycles(import_graph())
     assert cycles == [], cycles[:3]
 
 
 def test_no_module_imports_the_package_itself():
     """Modules import what they use from its own module, never from ipt_expert/__init__ (the old cycle)."""
-    offenders = sorted(module for module, edges in import_graph().items() if "__init__" in edges and module != "cli")
+    offenders = sorted(module for module, edges in import_graph().items()
+                       if "ipt_expert" in edges and module != "ipt_expert.cli.main")
     assert offenders == []
 
 
 def test_constants_and_reports_import_nothing_heavy():
     graph = import_graph()
-    assert graph["constants"] == {}
-    assert "formulation" not in graph["report"] and "engine" not in graph["report"]
+    assert graph["ipt_expert.io.constants"] == {}
+    report = graph["ipt_expert.reports.report"]
+    assert "ipt_expert.reasoning.formulation" not in report and "ipt_expert.reasoning.engine" not in report

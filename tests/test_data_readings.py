@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from ipt_expert.case import load_case
-from ipt_expert.errors import CaseError
+from ipt_expert.case.loading import load_case
+from ipt_expert.io.errors import CaseError
 
 CASE = {"id": "demo", "title": "\U0001F600 café", "episode": {"onset_months_ago": 4},
         "persons": [{"id": "husband", "closeness": "inner", "alive": False}],
@@ -163,8 +163,8 @@ def test_did_you_mean_knows_everyday_words(tmp_path, field, word, value):
 
 def test_synonyms_vocabulary_is_sound():
     """Every field and value of the vocabulary exists, every word is text and names one value of its field."""
-    from ipt_expert.resources import load_schema
-    from ipt_expert.vocabulary import synonyms, synonyms_for
+    from ipt_expert.io.resources import load_schema
+    from ipt_expert.knowledge.vocabulary import synonyms, synonyms_for
 
     schema = load_schema("case")
     areas = schema["$defs"]["area"]["enum"]
@@ -189,5 +189,5 @@ def test_synonyms_vocabulary_is_sound():
 
 
 def test_synonyms_ship_with_the_package():
-    from ipt_expert.resources import PACKAGE_DIR
+    from ipt_expert.io.resources import PACKAGE_DIR
     assert os.path.isfile(PACKAGE_DIR / "data" / "synonyms.yaml")

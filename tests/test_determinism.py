@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from conftest import vignette_paths
 
-from ipt_expert.formulation import formulate
-from ipt_expert.report import render
+from ipt_expert.reasoning.formulation import formulate
+from ipt_expert.reports.report import render
 
 
 def test_identical_events_get_stable_labels(kb, make_case):
@@ -22,9 +22,9 @@ def test_identical_events_get_stable_labels(kb, make_case):
 
 def test_firing_the_agenda_equals_experta_run(kb):
     """The fast path (fire the agenda once) finds exactly what engine.run() finds."""
-    from ipt_expert.case import load_case
-    from ipt_expert.engine import FACT_CLASSES, reasoner_for
-    from ipt_expert.facts import case_facts
+    from ipt_expert.case.facts import case_facts
+    from ipt_expert.case.loading import load_case
+    from ipt_expert.reasoning.engine import FACT_CLASSES, reasoner_for
 
     reasoner = reasoner_for(kb)
     for path in vignette_paths():

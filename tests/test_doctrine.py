@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from ipt_expert.formulation import formulate
-from ipt_expert.report import FORMATS, render
+from ipt_expert.reasoning.formulation import formulate
+from ipt_expert.reports.report import FORMATS, render
 
 DEATH = {"persons": [{"id": "son", "alive": False, "closeness": "inner"}]}
 
@@ -196,12 +196,12 @@ def test_candidates_with_evidence_come_before_those_with_none(kb, make_case):
     ("panic disorder", "anxiety_disorder"), ("alcohol use disorder", "substance_use_disorder"),
     ("adjustment disorder", "other")])
 def test_free_text_diagnosis_maps_onto_the_controlled_vocabulary(text, disorder):
-    from ipt_expert.facts import disorder_of
+    from ipt_expert.case.facts import disorder_of
     assert disorder_of({"diagnosis": text}, {}) == disorder
 
 
 def test_course_and_perinatal_refine_a_depressive_episode_and_no_text_is_no_diagnosis():
-    from ipt_expert.facts import disorder_of
+    from ipt_expert.case.facts import disorder_of
     assert disorder_of({"diagnosis": "major depression", "course": "chronic"}, {}) == \
         "persistent_depressive_disorder"
     assert disorder_of({"diagnosis": "major depression"}, {"perinatal": True}) == "perinatal_depression"
@@ -210,7 +210,7 @@ def test_course_and_perinatal_refine_a_depressive_episode_and_no_text_is_no_diag
 
 
 def test_an_unknown_disorder_value_is_refused_with_the_choices(make_case):
-    from ipt_expert.errors import CaseError
+    from ipt_expert.io.errors import CaseError
     with pytest.raises(CaseError) as info:
         make_case(episode={"onset_months_ago": 3, "disorder": "bipolar"})
     assert "bipolar_i" in str(info.value) and "other" in str(info.value)

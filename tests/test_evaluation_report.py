@@ -31,8 +31,8 @@ def disagreeing_library(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def outputs(disagreeing_library):
-    from ipt_expert.evaluation import evaluate_directory, render_evaluation
-    from ipt_expert.resources import shipped_rules_dir
+    from ipt_expert.io.resources import shipped_rules_dir
+    from ipt_expert.training.evaluation import evaluate_directory, render_evaluation
     evaluation = evaluate_directory(disagreeing_library, str(shipped_rules_dir()), "strict", 1)
     return {fmt: render_evaluation(evaluation, fmt) for fmt in ("text", "markdown", "csv", "json")}
 

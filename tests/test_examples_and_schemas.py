@@ -7,11 +7,11 @@ import pytest
 from conftest import REPO, vignette_paths
 from jsonschema import Draft202012Validator
 
-from ipt_expert.case import load_case
-from ipt_expert.formulation import formulate
-from ipt_expert.output import output_format
-from ipt_expert.report import FORMATS, render
-from ipt_expert.resources import PACKAGE_DIR, load_schema
+from ipt_expert.case.loading import load_case
+from ipt_expert.io.output import output_format
+from ipt_expert.io.resources import PACKAGE_DIR, load_schema
+from ipt_expert.reasoning.formulation import formulate
+from ipt_expert.reports.report import FORMATS, render
 
 EXAMPLES = sorted((REPO / "reports" / "examples").glob("*.*"))
 

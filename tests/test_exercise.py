@@ -76,7 +76,7 @@ def test_pack_names_vignettes_by_id_only(run_cli, tmp_path):
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     """A class of 30 synthetic trainees over 10 vignettes, graded once for the tests below."""
-    from ipt_expert.cli import main
+    from ipt_expert.cli.main import main
 
     folder = tmp_path_factory.mktemp("class")
     text, bad = generate_class(DEFAULT_VIGNETTES, trainees=30, seed=7)
@@ -229,7 +229,7 @@ def _is_number(text: str) -> bool:
 
 
 def test_csv_cells_neutralised():
-    from ipt_expert.output_folder import csv_cell, csv_text
+    from ipt_expert.io.output_folder import csv_cell, csv_text
     assert [csv_cell(v) for v in ("=1+1", "+1", "-1", "@A1", "\tx", "\rx", "ok", -0.5)] == [
         "'=1+1", "'+1", "'-1", "'@A1", "'\tx", "'\rx", "ok", -0.5]
     assert csv_text(["a"], [["=x"]]) == "a\n'=x\n"
@@ -239,7 +239,7 @@ def test_csv_cells_neutralised():
 
 def test_gwet_ac1_matches_gwets_published_example():
     """Gwet's 4-rater example (irrCAC, raw_4raters): AC1 0.77544, 95% CI 0.46081 to 1."""
-    from ipt_expert.agreement import gwet_ac1
+    from ipt_expert.training.agreement import gwet_ac1
     N = None
     ratings = [[1, 1, N, 1], [2, 2, 3, 2], [3, 3, 3, 3], [3, 3, 3, 3], [2, 2, 2, 2], [1, 2, 3, 4], [4, 4, 4, 4],
                [1, 1, 2, 1], [2, 2, 2, 2], [N, 5, 5, 5], [N, N, 1, 1], [N, N, 3, N]]
@@ -250,7 +250,7 @@ def test_gwet_ac1_matches_gwets_published_example():
 
 def test_fleiss_kappa_matches_the_textbook_example():
     """Fleiss (1971) as in the standard worked example: 10 subjects, 14 raters, 5 categories, kappa 0.210."""
-    from ipt_expert.agreement import fleiss
+    from ipt_expert.training.agreement import fleiss
     counts = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1], [7, 7, 0, 0, 0],
               [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
     ratings = [[c for c, n in enumerate(row) for _ in range(n)] for row in counts]
@@ -259,7 +259,7 @@ def test_fleiss_kappa_matches_the_textbook_example():
 
 def test_cohen_kappa_against_the_key_with_its_interval():
     """20 yes/yes, 5 yes/no, 10 no/yes, 15 no/no: agreement 70%, kappa 0.40."""
-    from ipt_expert.agreement import cohen_against_key
+    from ipt_expert.training.agreement import cohen_against_key
     keyed = ["y"] * 25 + ["n"] * 25
     chosen = ["y"] * 20 + ["n"] * 5 + ["y"] * 10 + ["n"] * 15
     result = cohen_against_key(chosen, keyed, ["y", "n"])
@@ -268,7 +268,7 @@ def test_cohen_kappa_against_the_key_with_its_interval():
 
 
 def test_two_groups_on_different_vignettes_are_two_sets():
-    from ipt_expert.agreement import class_agreement
+    from ipt_expert.training.agreement import class_agreement
     first = {}
     for t in ("a", "b", "c"):
         for v in ("v1", "v2"):
@@ -298,7 +298,7 @@ def test_rationale_read_through_synonyms(run_cli):
 
 def test_rationale_without_the_person_or_the_time_does_not_cover_the_death():
     from ipt_expert import formulate_file
-    from ipt_expert.rationale import rationale_feedback
+    from ipt_expert.training.rationale import rationale_feedback
     formulation = formulate_file("case_vignettes/grief-01-widower-early.yaml")
     _, coverage = rationale_feedback("He is sad about his job", formulation, formulation.case.answer_key)
     assert not any(c["covered"] for c in coverage)
@@ -316,7 +316,7 @@ def test_swapped_two_area_answer_is_partial_credit(run_cli):
 # ---------------------------------------------------------------- progress bar only on a terminal
 
 def test_progress_bar_only_on_a_terminal_and_only_after_a_moment():
-    from ipt_expert.cli_exercise import _progress
+    from ipt_expert.cli.exercise import _progress
 
     class Stream(io.StringIO):
         def __init__(self, tty):

@@ -9,7 +9,7 @@ from conftest import REPO
 
 
 def test_experta_imports_through_the_wrapper():
-    from ipt_expert import _experta
+    from ipt_expert.reasoning import _experta
     assert _experta.EXPERTA_VERSION == "1.9.4"
     # frozendict 1.2 needs collections.Mapping, which Python 3.10 removed.
     import collections
@@ -32,7 +32,7 @@ def test_importing_the_engine_leaves_the_root_logger_alone():
     code = (
         "import logging\n"
         "before = list(logging.getLogger().handlers)\n"
-        "import ipt_expert.engine\n"
+        "import ipt_expert.reasoning.engine\n"
         "assert logging.getLogger().handlers == before, logging.getLogger().handlers\n"
         "logging.basicConfig(level=logging.INFO, format='%(message)s')\n"
         "logging.getLogger('app').info('mine')\n"
@@ -44,7 +44,7 @@ def test_importing_the_engine_leaves_the_root_logger_alone():
 
 
 def test_agenda_order_is_a_total_order():
-    from ipt_expert._experta import DeterministicEngine, TotalOrderStrategy
+    from ipt_expert.reasoning._experta import DeterministicEngine, TotalOrderStrategy
     assert DeterministicEngine.__strategy__ is TotalOrderStrategy
 
     class FakeRule:

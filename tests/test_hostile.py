@@ -7,7 +7,7 @@ import shutil
 
 from conftest import REPO
 
-from ipt_expert.resources import shipped_rules_dir
+from ipt_expert.io.resources import shipped_rules_dir
 
 CASE = "id: hostile\nepisode: {onset_months_ago: 3}\n"
 
@@ -97,7 +97,7 @@ def test_json_output_is_data(run_cli, tmp_path):
 
 
 def test_template_cannot_build_huge_values_or_loop_for_ever(run_cli, tmp_path, monkeypatch, template_dir):
-    import ipt_expert.templating as templating
+    import ipt_expert.io.templating as templating
     monkeypatch.setattr(templating, "RENDER_SECONDS", 2)
     case = tmp_path / "case.yaml"
     case.write_text(CASE, encoding="utf-8")

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ipt_expert.case import load_case
-from ipt_expert.formulation import formulate
-from ipt_expert.interview import AnswerError, parse_answer, privacy_concern, script
-from ipt_expert.interview_flow import Interview, read_draft
+from ipt_expert.case.loading import load_case
+from ipt_expert.interview.flow import Interview, read_draft
+from ipt_expert.interview.questions import AnswerError, parse_answer, privacy_concern, script
+from ipt_expert.reasoning.formulation import formulate
 
 CTRL_C = object()
 

@@ -11,8 +11,8 @@ import sys
 
 import pexpect
 
-from ipt_expert.case import load_case
-from ipt_expert.formulation import formulate
+from ipt_expert.case.loading import load_case
+from ipt_expert.reasoning.formulation import formulate
 
 # Patterns that match a prompt while it waits for input (once answered, questionary reprints the
 # question with the answer, which must not be taken for the next prompt).
@@ -102,8 +102,8 @@ def test_a_full_interview_of_a_two_area_case(tmp_path):
     case = load_case(str(tmp_path / "case.yaml"))
     assert case.data["events"][0]["kind"] == "migration"            # 'emigrated' understood
     assert case.data["persons"][0]["relationship"] == "partner"     # offered from 'husband', kept with Enter
-    from ipt_expert.resources import shipped_rules_dir
-    from ipt_expert.rulebase import load_knowledge_base
+    from ipt_expert.io.resources import shipped_rules_dir
+    from ipt_expert.knowledge.rulebase import load_knowledge_base
     focus = formulate(case, load_knowledge_base(shipped_rules_dir())).focus
     assert sorted(focus) == ["role_dispute", "role_transition"]
     assert "Ranking so far:" in doctor.shown()

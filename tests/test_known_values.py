@@ -12,10 +12,10 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from ipt_expert.engine import FactRef, Finding
-from ipt_expert.evaluation import cohen_kappa, precision_recall
-from ipt_expert.formulation import choose_focus, rank
-from ipt_expert.scoring import Certainty, combine
+from ipt_expert.reasoning.engine import FactRef, Finding
+from ipt_expert.reasoning.formulation import choose_focus, rank
+from ipt_expert.reasoning.scoring import Certainty, combine
+from ipt_expert.training.evaluation import cohen_kappa, precision_recall
 
 AREAS = ("grief", "role_dispute", "role_transition", "interpersonal_deficits")
 
@@ -187,7 +187,7 @@ def _question(rule, field_path):
 
 
 def test_flags_merge_by_id_and_stops_come_first():
-    from ipt_expert.formulation import _flags
+    from ipt_expert.reasoning.formulation import _flags
 
     findings = [_flag("r_warn", "abc_concern", "warn", (FactRef("persons[a]", "person", "a"),)),
                 _flag("r_stop", "abc_concern", "stop", (_event("b"),)),
@@ -203,7 +203,7 @@ def test_flags_merge_by_id_and_stops_come_first():
 
 
 def test_missing_information_asks_each_field_once_safety_first():
-    from ipt_expert.formulation import _missing
+    from ipt_expert.reasoning.formulation import _missing
 
     findings = [_question("r1", "persons[x].closeness"), _question("r2", "safety.mania"),
                 _question("r3", "persons[x].closeness"), _question("r4", "episode.onset_months_ago"),

@@ -9,21 +9,21 @@ import shutil
 import pytest
 from conftest import VIGNETTES
 
-from ipt_expert.errors import CaseError
+from ipt_expert.io.errors import CaseError
 
 NO_FOCUS_VIGNETTE = "no-focus-01-inventory-not-yet-linked"
 PATH = VIGNETTES / f"{NO_FOCUS_VIGNETTE}.yaml"
 
 
 def _data():
-    from ipt_expert.yamlio import load_document
+    from ipt_expert.io.yamlio import load_document
     return copy.deepcopy(load_document(str(PATH), what="case", error=CaseError).data)
 
 
 @pytest.fixture(scope="module")
 def no_focus(kb):
-    from ipt_expert.case import load_case
-    from ipt_expert.formulation import formulate
+    from ipt_expert.case.loading import load_case
+    from ipt_expert.reasoning.formulation import formulate
     case = load_case(str(PATH))
     return case, formulate(case, kb, "strict")
 
@@ -42,7 +42,7 @@ def test_the_key_says_no_focus_yet_and_the_engine_agrees(no_focus):
     ("grief", [], "an empty focus needs primary 'none'"),
 ])
 def test_a_key_cannot_mix_no_focus_with_an_area(primary, focus, words):
-    from ipt_expert.case import case_from_data
+    from ipt_expert.case.loading import case_from_data
     data = _data()
     data["answer_key"].update(primary=primary, focus=focus)
     with pytest.raises(CaseError) as error:
@@ -51,7 +51,7 @@ def test_a_key_cannot_mix_no_focus_with_an_area(primary, focus, words):
 
 
 def test_left_out_focus_means_none_for_a_no_focus_key():
-    from ipt_expert.case import case_from_data
+    from ipt_expert.case.loading import case_from_data
     data = _data()
     del data["answer_key"]["focus"]
     assert case_from_data(data).answer_key.focus == ()
@@ -61,19 +61,19 @@ def test_left_out_focus_means_none_for_a_no_focus_key():
 
 @pytest.mark.parametrize("text", ["none", "no focus", "No focus yet", "none-yet"])
 def test_no_focus_answers_parse_and_stand_alone(text):
-    from ipt_expert.check import parse_areas
+    from ipt_expert.training.check import parse_areas
     assert parse_areas(text) == ["none"]
 
 
 def test_no_focus_beside_an_area_is_refused():
-    from ipt_expert.check import parse_areas
+    from ipt_expert.training.check import parse_areas
     with pytest.raises(CaseError) as error:
         parse_areas("none, grief")
     assert "stands alone" in str(error.value)
 
 
 def test_none_earns_full_credit_on_a_no_focus_vignette(no_focus):
-    from ipt_expert.check import check_answer, render_check_text
+    from ipt_expert.training.check import check_answer, render_check_text
     case, formulation = no_focus
     result = check_answer(case, formulation, ["none"], "nothing links anyone to the onset yet")
     assert (result.credit, result.agreement) == (1.0, "full")
@@ -84,7 +84,7 @@ def test_none_earns_full_credit_on_a_no_focus_vignette(no_focus):
 
 
 def test_an_area_on_a_no_focus_vignette_earns_nothing_and_teaches_the_inventory(no_focus):
-    from ipt_expert.check import check_answer, render_check_text
+    from ipt_expert.training.check import check_answer, render_check_text
     case, formulation = no_focus
     result = check_answer(case, formulation, ["grief"], "her grandmother died")
     assert (result.credit, result.agreement) == (0.0, "none")
@@ -96,9 +96,9 @@ def test_an_area_on_a_no_focus_vignette_earns_nothing_and_teaches_the_inventory(
 
 
 def test_none_on_a_vignette_with_evidence_earns_nothing_and_shows_the_evidence(kb):
-    from ipt_expert.case import load_case
-    from ipt_expert.check import check_answer
-    from ipt_expert.formulation import formulate
+    from ipt_expert.case.loading import load_case
+    from ipt_expert.reasoning.formulation import formulate
+    from ipt_expert.training.check import check_answer
     case = load_case(str(VIGNETTES / "grief-01-widower-early.yaml"))
     result = check_answer(case, formulate(case, kb, "strict"), ["none"])
     assert (result.credit, result.agreement) == (0.0, "none")
@@ -129,8 +129,8 @@ def library(tmp_path):
 
 
 def test_evaluate_counts_no_focus_apart_from_the_area_matrix(library):
-    from ipt_expert.evaluation import evaluate_directory, render_evaluation
-    from ipt_expert.resources import shipped_rules_dir
+    from ipt_expert.io.resources import shipped_rules_dir
+    from ipt_expert.training.evaluation import evaluate_directory, render_evaluation
     evaluation = evaluate_directory(str(library), str(shipped_rules_dir()))
     rows = {r["vignette"]: r for r in evaluation.table.to_dict(orient="records")}
     agreed = rows[NO_FOCUS_VIGNETTE]

@@ -282,7 +282,7 @@ def test_write_output_is_the_one_writer():
     from pathlib import Path
     package = Path(__file__).resolve().parents[1] / "ipt_expert"
     writers = re.compile(r"click\.echo\((?!.*err=True)|sys\.stdout\.write|print\(|open\([^)]*['\"][wa]")
-    offenders = [f"{path.name}:{number}" for path in sorted(package.glob("*.py")) if path.name != "output.py"
+    offenders = [f"{path.name}:{number}" for path in sorted(package.rglob("*.py")) if path.name != "output.py"
                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                  if writers.search(line)]
     assert offenders == []

@@ -7,10 +7,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from conftest import VIGNETTES
 
-from ipt_expert import pictures
-from ipt_expert.case import case_from_data, load_case
-from ipt_expert.formulation import formulate
-from ipt_expert.report_pictures import html_context
+from ipt_expert.case.loading import case_from_data, load_case
+from ipt_expert.reasoning.formulation import formulate
+from ipt_expert.reports import pictures
+from ipt_expert.reports.report_pictures import html_context
 
 HOSTILE = "<script>alert(1)</script> & \"quoted\" 'single' {{ 7*7 }}\x07"
 

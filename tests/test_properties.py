@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from strategies import cases
 
-from ipt_expert.case import case_from_data
-from ipt_expert.formulation import formulate
-from ipt_expert.report import render
-from ipt_expert.resources import load_schema, shipped_rules_dir
-from ipt_expert.rulebase import load_knowledge_base
+from ipt_expert.case.loading import case_from_data
+from ipt_expert.io.resources import load_schema, shipped_rules_dir
+from ipt_expert.knowledge.rulebase import load_knowledge_base
+from ipt_expert.reasoning.formulation import formulate
+from ipt_expert.reports.report import render
 
 KB = load_knowledge_base(shipped_rules_dir())
 OUTPUT = Draft202012Validator(load_schema("formulation"))
@@ -93,11 +93,11 @@ def test_lifelong_isolation_never_lowers_deficits(data):
 
 BATCH = """
 import json, sys
-from ipt_expert.case import case_from_data
-from ipt_expert.formulation import formulate
-from ipt_expert.report import render
-from ipt_expert.resources import shipped_rules_dir
-from ipt_expert.rulebase import load_knowledge_base
+from ipt_expert.case.loading import case_from_data
+from ipt_expert.reasoning.formulation import formulate
+from ipt_expert.reports.report import render
+from ipt_expert.io.resources import shipped_rules_dir
+from ipt_expert.knowledge.rulebase import load_knowledge_base
 kb = load_knowledge_base(shipped_rules_dir())
 for line in sys.stdin:
     sys.stdout.write(render(formulate(case_from_data(json.loads(line)), kb), "json"))

@@ -10,7 +10,7 @@ import time
 import pytest
 import yaml
 
-from ipt_expert.resources import shipped_rules_dir
+from ipt_expert.io.resources import shipped_rules_dir
 
 CASE = """\
 id: demo

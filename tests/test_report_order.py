@@ -6,9 +6,9 @@ import json
 import pytest
 from conftest import VIGNETTES
 
-from ipt_expert.case import load_case
-from ipt_expert.formulation import formulate
-from ipt_expert.report import render
+from ipt_expert.case.loading import load_case
+from ipt_expert.reasoning.formulation import formulate
+from ipt_expert.reports.report import render
 
 # A warn flag (so the draft is shown), one area, a missing question and a note: every section present.
 CASE = VIGNETTES / "transition-13-spinal-injury-cannabis.yaml"

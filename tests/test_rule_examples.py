@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from ipt_expert.resources import shipped_rules_dir
-from ipt_expert.rulebase import load_knowledge_base
-from ipt_expert.rulechecks import example_case, fires_on
+from ipt_expert.io.resources import shipped_rules_dir
+from ipt_expert.knowledge.rulebase import load_knowledge_base
+from ipt_expert.reasoning.rulechecks import example_case, fires_on
 
 RULES = load_knowledge_base(shipped_rules_dir()).rules
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, VIGNETTES
 
-from ipt_expert.resources import shipped_rules_dir
+from ipt_expert.io.resources import shipped_rules_dir
 
 SUICIDE_PLAN = str(VIGNETTES / "safety-01-active-si-plan.yaml")
 
@@ -119,9 +119,9 @@ PACK/mine.yaml:49: error [examples]: examples: rule 'my_near_miss': fires on its
 
 
 def five_mistakes_output() -> str:
-    from ipt_expert.resources import load_schema
-    from ipt_expert.rulebase import SENTENCE_FILTERS
-    from ipt_expert.vocabulary import fact_types
+    from ipt_expert.io.resources import load_schema
+    from ipt_expert.knowledge.rulebase import SENTENCE_FILTERS
+    from ipt_expert.knowledge.vocabulary import fact_types
 
     return FIVE_MISTAKES_OUTPUT.format(
         event_fields=", ".join(fact_types()["event"].fields),
@@ -143,7 +143,7 @@ def test_lint_reports_every_mistake_of_a_file_in_one_run(pack, run_cli):
 
 
 def test_lint_problems_carry_file_line_rule_and_check_as_fields(pack):
-    from ipt_expert.rulechecks import lint
+    from ipt_expert.reasoning.rulechecks import lint
 
     (pack / "mine.yaml").write_text(FIVE_MISTAKES, encoding="utf-8")
     problems = lint(str(pack)).problems
@@ -220,7 +220,7 @@ def test_a_broken_rule_still_counts_for_coverage(pack, run_cli):
 
 
 def test_every_check_is_listed_and_documented(run_cli):
-    from ipt_expert.rulechecks import CHECKS
+    from ipt_expert.reasoning.rulechecks import CHECKS
 
     listed = run_cli("rules", "checks")
     assert listed.code == 0
@@ -233,8 +233,8 @@ def test_every_check_is_listed_and_documented(run_cli):
 
 
 def test_loader_problems_name_a_registered_check(pack):
-    from ipt_expert.rulebase import read_rule_base
-    from ipt_expert.rulechecks import CHECKS
+    from ipt_expert.knowledge.rulebase import read_rule_base
+    from ipt_expert.reasoning.rulechecks import CHECKS
 
     (pack / "mine.yaml").write_text(FIVE_MISTAKES, encoding="utf-8")
     (pack / "bad.yaml").write_text("rules: [\n", encoding="utf-8")
@@ -314,8 +314,8 @@ def test_allowed_missing_safety_rules_come_first_in_every_report(pack, run_cli):
 
 
 def test_the_shipped_rules_miss_no_safety_rule(kb, make_case):
-    from ipt_expert.formulation import formulate
-    from ipt_expert.safetyrules import safety_gaps
+    from ipt_expert.knowledge.safetyrules import safety_gaps
+    from ipt_expert.reasoning.formulation import formulate
 
     assert safety_gaps(kb) == ()
     assert formulate(make_case(), kb).to_dict()["missing_safety_rules"] == []
@@ -371,12 +371,12 @@ def test_a_join_over_budget_is_refused_when_the_rules_load(pack, run_cli, tmp_pa
 
 
 def test_joins_on_an_id_are_within_budget(kb):
-    from ipt_expert.joins import RULE_BUDGET, worst_case_partial_matches
+    from ipt_expert.knowledge.joins import RULE_BUDGET, worst_case_partial_matches
 
     joined = next(spec for spec in kb.rules if spec.id == "transition_change_set_off_dispute")
     assert worst_case_partial_matches(joined.when) <= RULE_BUDGET
     assert max(worst_case_partial_matches(spec.when) for spec in kb.rules) <= RULE_BUDGET
-    from ipt_expert.joins import CASE_BUDGET
+    from ipt_expert.knowledge.joins import CASE_BUDGET
     assert sum(worst_case_partial_matches(spec.when) for spec in kb.rules) <= CASE_BUDGET / 2
 
 

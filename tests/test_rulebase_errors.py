@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from ipt_expert.errors import KnowledgeBaseError
-from ipt_expert.resources import shipped_rules_dir
-from ipt_expert.rulebase import load_knowledge_base
+from ipt_expert.io.errors import KnowledgeBaseError
+from ipt_expert.io.resources import shipped_rules_dir
+from ipt_expert.knowledge.rulebase import load_knowledge_base
 
 GOOD_RULE = """\
 rules:

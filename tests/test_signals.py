@@ -62,7 +62,7 @@ def test_sigterm_during_a_write_leaves_no_temporary_file(tmp_path):
               "def held(a, b):\n"
               f"    open({str(written)!r}, 'w').close(); time.sleep(60); real(a, b)\n"
               "os.replace = held\n"
-              "from ipt_expert.cli import main\n"
+              "from ipt_expert.cli.main import main\n"
               f"main(['formulate', {str(case)!r}, '-o', {str(target)!r}])\n")
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)

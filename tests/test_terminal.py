@@ -8,7 +8,7 @@ import shutil
 import pytest
 from conftest import REPO, VIGNETTES
 
-from ipt_expert.terminal import neutralise
+from ipt_expert.io.terminal import neutralise
 
 # In YAML double quotes: OSC 52 (write the clipboard), OSC 8 (a hidden link), NUL, a carriage return, C1 CSI.
 HOSTILE_YAML = r'"Widower\0 \e]52;c;cm0gLXJmIH4=\a \e]8;;http://evil.example\e\\click\e]8;;\e\\ \rX\x9b2J"'

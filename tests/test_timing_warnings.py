@@ -7,7 +7,7 @@ import yaml
 from conftest import VIGNETTES
 
 from ipt_expert import formulate_file
-from ipt_expert.timespan import implausible_months, timing_warnings
+from ipt_expert.case.timespan import implausible_months, timing_warnings
 
 WARNING_999 = ("999 months (83.2 years) for an event is longer than an adult is likely to have lived "
                "(at most about 70 years); check the number: was a calendar year or a number of years typed "

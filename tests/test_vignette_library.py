@@ -70,7 +70,7 @@ def test_terminal_output_neutralises_control_characters(run_cli, tmp_path):
 def _complete(*words):
     env = dict(os.environ, _IPT_EXPERT_COMPLETE="bash_complete", COMP_WORDS=" ".join(("ipt-expert",) + words),
                COMP_CWORD=str(len(words)))
-    code = "import sys; from ipt_expert.cli import main; sys.argv[0] = 'ipt-expert'; main()"
+    code = "import sys; from ipt_expert.cli.main import main; sys.argv[0] = 'ipt-expert'; main()"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     return [line.split(",", 1)[1] for line in done.stdout.splitlines()]
 

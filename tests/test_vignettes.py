@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from conftest import vignette_paths
 
-from ipt_expert.case import load_case
-from ipt_expert.formulation import formulate
+from ipt_expert.case.loading import load_case
+from ipt_expert.reasoning.formulation import formulate
 
 PATHS = vignette_paths()
 

@@ -9,13 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import cases
 
-from ipt_expert.case import case_from_data, load_case
-from ipt_expert.engine import Reasoner
-from ipt_expert.errors import CaseError
-from ipt_expert.formulation import formulate
-from ipt_expert.resources import shipped_rules_dir
-from ipt_expert.rulebase import load_knowledge_base
-from ipt_expert.whatif import (
+from ipt_expert.case.loading import case_from_data, load_case
+from ipt_expert.io.errors import CaseError
+from ipt_expert.io.resources import shipped_rules_dir
+from ipt_expert.knowledge.rulebase import load_knowledge_base
+from ipt_expert.reasoning.engine import Reasoner
+from ipt_expert.reasoning.formulation import formulate
+from ipt_expert.reasoning.whatif import (
     Change,
     Session,
     all_single_changes,
@@ -99,8 +99,8 @@ def test_a_change_only_the_network_settles_still_reaches_its_goal():
 def test_a_trial_cut_short_leaves_nothing_for_the_next_case():
     # A trial that stops between sending a fact to the network and taking it back (an error, an
     # interrupt) leaves activations noted for the agenda; the next case must not fire them.
-    from ipt_expert import _experta as ex
-    from ipt_expert.engine import FACT_CLASSES
+    from ipt_expert.reasoning import _experta as ex
+    from ipt_expert.reasoning.engine import FACT_CLASSES
 
     data = {"id": "t", "episode": {"onset_months_ago": 4, "course": "first"},
             "events": [{"kind": "move", "months_before_onset": 2}]}
@@ -243,7 +243,7 @@ def test_two_variants_of_one_fact_that_lose_different_rules_are_not_confused():
 
 
 def test_the_analysis_on_a_running_engine_equals_the_analysis_from_scratch():
-    from ipt_expert.whatif import ScratchSession
+    from ipt_expert.reasoning.whatif import ScratchSession
 
     case = load_case(str(VIGNETTES / "two-area-02-death-and-sister-dispute.yaml"))
     incremental = analyse(case, KB, session=Session(case, KB))

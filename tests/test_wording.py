@@ -11,7 +11,7 @@ from conftest import REPO, VIGNETTES
 
 @pytest.mark.parametrize("before, words", [(0, "no close relationships"), (1, "only one close relationship")])
 def test_few_attachments_are_counted_in_words(kb, make_case, before, words):
-    from ipt_expert.formulation import formulate
+    from ipt_expert.reasoning.formulation import formulate
     formulation = formulate(make_case(social={"close_relationships_before": before, "isolation": "lifelong"}), kb)
     texts = [f.text for f in formulation.findings if f.rule == "deficits_few_attachments_before_episode"]
     assert len(texts) == 1
@@ -34,8 +34,8 @@ def test_an_incomplete_screen_names_psychotic_symptoms_grammatically(run_cli, tm
 
 
 def test_rules_list_counts_rules_in_words(run_cli):
-    from ipt_expert.resources import shipped_rules_dir
-    from ipt_expert.rulebase import load_knowledge_base
+    from ipt_expert.io.resources import shipped_rules_dir
+    from ipt_expert.knowledge.rulebase import load_knowledge_base
     kb = load_knowledge_base(shipped_rules_dir())
     area_kinds = {}
     for spec in kb.rules:
@@ -44,7 +44,7 @@ def test_rules_list_counts_rules_in_words(run_cli):
     assert all(len(ids) > 1 for ids in area_kinds.values()), "no single-rule selection to test"
     result = run_cli("rules", "list", "--kind", "flag")
     assert re.search(r"^\d+ rules$", result.out, flags=re.M)
-    from ipt_expert.cli import _count
+    from ipt_expert.cli.main import _count
     assert _count(1, "rule") == "1 rule" and _count(2, "rule") == "2 rules" and _count(0, "file") == "0 files"
 
 
@@ -76,7 +76,7 @@ def test_a_source_is_listed_once_under_read(run_cli):
 
 
 def test_reading_list_keeps_parentheses_whole_and_drops_what_a_fuller_entry_says():
-    from ipt_expert.check import reading_list
+    from ipt_expert.training.check import reading_list
     assert reading_list(["Comprehensive Guide 2000 (Rounsaville 1983; Carroll 1991); Guide 2018",
                          "Guide 2018, chapter \"Deficits (isolation; no events)\"", "Comprehensive Guide 2000",
                          "Luty, Casebook 2012 ch. 5", "Casebook 2012 ch. 5", "Casebook 2012 ch. 12",
@@ -103,8 +103,8 @@ def test_markdown_footer_names_the_shipped_rules_in_words(run_cli, tmp_path):
 def test_rules_list_columns_stay_aligned(run_cli):
     result = run_cli("rules", "list")
     rows = result.out.splitlines()[:-1]
-    from ipt_expert.resources import shipped_rules_dir
-    from ipt_expert.rulebase import load_knowledge_base
+    from ipt_expert.io.resources import shipped_rules_dir
+    from ipt_expert.knowledge.rulebase import load_knowledge_base
     titles = {spec.id: spec.title for spec in load_knowledge_base(shipped_rules_dir()).rules}
     starts = {row.index(titles[row.split()[0]]) for row in rows}
     assert len(starts) == 1, "the titles do not start in one column"
@@ -122,7 +122,7 @@ def test_rules_show_an_unknown_id_is_a_usage_error(run_cli):
 
 @pytest.mark.parametrize("label", ["coworker", "coworkers", "co-worker", "former coworker"])
 def test_coworker_is_a_role_label(label):
-    from ipt_expert.privacy import privacy_warnings
+    from ipt_expert.case.privacy import privacy_warnings
     assert privacy_warnings({"persons": [{"id": label}]}) == []
 
 

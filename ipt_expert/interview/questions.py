@@ -1,0 +1,481 @@
+"""The guided interview: a case built question by question, as an inventory is taken.
+
+Library only: what to ask (``data/interview.yaml``, in the clinician's
+order), what each answer may be (read from the case schema, so the interview
+and the file format cannot drift apart), how an everyday answer becomes a
+field's value ("sister" -> sibling, "3 months before" -> 3), what the engine
+makes of the case so far, and which open questions would change that most.
+The terminal front end (``interview_tty``) only asks and prints.
+
+The interview never keeps a half-checked value: every answer is parsed here,
+and a refused answer comes back as an ``AnswerError`` whose message says what
+is allowed, with a did-you-mean.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
+
+from ipt_expert.io.errors import IptExpertError
+
+SKIP = ""                 # what an empty answer means: leave the field out
+UNKNOWN = "unknown"
+_YES = {"y", "yes", "true", "t"}
+_NO = {"n", "no", "false", "f"}
+_TIMING = re.compile(r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>months?|mo|m|weeks?|wk|w|years?|yr|y|days?|d)?\s*"
+                     r"(?P<dir>before|after|prior|ago|later)?(?:\s+(?:the\s+)?onset)?\s*$", re.IGNORECASE)
+_PER_MONTH = {"d": 1 / 30.4, "w": 1 / 4.35, "m": 1.0, "y": 12.0}
+
+
+class AnswerError(IptExpertError):
+    """An answer the field cannot take; the message says what it can."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the interview, with what its answer may be."""
+
+    section: str
+    path: str                 # 'safety.mania' in a case; 'closeness' within a person or event record
+    text: str
+    kind: str                 # choice | yes_no | count | months | label | person | case_id | text
+    choices: tuple = ()       # allowed values, for choice
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    when: tuple = ()          # ((path, (values...)), ...): asked only when an earlier answer matches
+    synonyms: dict = field(default_factory=dict, hash=False, compare=False)   # value -> everyday words
+
+    def hint(self) -> str:
+        """What the question accepts, shown beside it."""
+        if self.kind == "choice":
+            return ", ".join(self.choices)
+        if self.kind == "yes_no":
+            return "yes, no, unknown"
+        if self.kind in ("count", "months"):
+            return "a number, or unknown"
+        if self.kind == "person":
+            return "a role label entered above"
+        return ""
+
+    def completions(self) -> list:
+        """Words offered for completion: the values, then the everyday words that map onto them."""
+        if self.kind == "yes_no":
+            return ["yes", "no", UNKNOWN]
+        if self.kind == "choice":
+            words = list(self.choices)
+            for value in self.choices:
+                words += [w for w in self.synonyms.get(value, ()) if w not in words]
+            return words
+        return []
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    questions: tuple
+    record: str | None = None       # 'person' or 'event' for the repeated sections
+
+
+@dataclass(frozen=True)
+class Script:
+    intro: str
+    sections: tuple
+
+    def section(self, section_id: str) -> Section:
+        return next(s for s in self.sections if s.id == section_id)
+
+
+# -- the script: wording from data, answer types from the case schema -------
+
+def _schema_node(schema: dict, node: dict) -> dict:
+    while "$ref" in node:
+        node = schema["$defs"][node["$ref"].split("/")[-1]]
+    return node
+
+
+def _field_node(schema: dict, record: str | None, path: str) -> tuple[dict, str]:
+    """The schema node for a question's field, and the name of its $def (for role labels)."""
+    node = schema["$defs"][record] if record else schema
+    ref_name = ""
+    for part in path.split("."):
+        node = _schema_node(schema, node)["properties"][part]
+        ref_name = node.get("$ref", "").split("/")[-1]
+    return _schema_node(schema, node), ref_name
+
+
+def _question(schema: dict, section: str, record: str | None, spec: dict) -> Question:
+    from ipt_expert.knowledge.vocabulary import synonyms_for
+
+    path = spec["path"]
+    node, ref_name = _field_node(schema, record, path)
+    when = tuple((key, tuple(values)) for key, values in sorted((spec.get("when") or {}).items()))
+    common = {"section": section, "path": path, "text": spec["question"], "when": when}
+    enum = node.get("enum")
+    if enum is not None and True in enum and False in enum:
+        return Question(kind="yes_no", **common)
+    if enum is not None:
+        words = synonyms_for(tuple(_synonym_path(record, path)), enum)
+        return Question(kind="choice", choices=tuple(enum), synonyms=words, **common)
+    if ref_name == "role_label":
+        return Question(kind="label" if (record == "person" and path == "id") else "person", **common)
+    numeric = next((option for option in node.get("oneOf", node.get("anyOf", [])) if "type" in option), None)
+    if numeric is not None:
+        kind = "count" if numeric["type"] == "integer" else "months"
+        return Question(kind=kind, minimum=numeric.get("minimum"), maximum=numeric.get("maximum"), **common)
+    if path == "id" and record is None:
+        return Question(kind="case_id", **common)
+    return Question(kind="text", max_length=node.get("maxLength"), **common)
+
+
+def _synonym_path(record: str | None, path: str) -> list:
+    prefix = {"person": ["persons"], "event": ["events"]}.get(record or "", [])
+    return prefix + path.split(".")
+
+
+@lru_cache(maxsize=None)
+def script() -> Script:
+    """The interview's sections and questions (``data/interview.yaml`` with the case schema)."""
+    from ipt_expert.io.errors import KnowledgeBaseError
+    from ipt_expert.io.resources import PACKAGE_DIR, load_schema
+    from ipt_expert.io.yamlio import load_document
+
+    data = load_document(str(PACKAGE_DIR / "data" / "interview.yaml"), what="interview script",
+                         error=KnowledgeBaseError).data
+    schema = load_schema("case")
+    sections = []
+    for raw in data["sections"]:
+        record = raw.get("record")
+        questions = tuple(_question(schema, raw["id"], record, spec) for spec in raw["fields"])
+        sections.append(Section(id=raw["id"], title=raw["title"], questions=questions, record=record))
+    return Script(intro=" ".join(data["intro"].split()), sections=tuple(sections))
+
+
+# -- answers -----------------------------------------------------------------
+
+def _normal(word: str) -> str:
+    return " ".join(word.lower().replace("_", " ").replace("-", " ").split())
+
+
+def parse_answer(question: Question, text: str, persons: tuple = ()):
+    """The value an answer gives the question's field; SKIP for an empty answer.
+
+    Raises AnswerError with what is allowed (and the nearest allowed value)
+    when the answer cannot be taken.
+    """
+    answer = " ".join(str(text).split())
+    if answer == "":
+        return SKIP
+    if answer.lower() in (UNKNOWN, "?", "dont know", "don't know", "not asked"):
+        if question.kind in ("label", "case_id"):
+            raise AnswerError("a label is needed here; press Enter to leave it out")
+        return UNKNOWN
+    parse = _PARSERS[question.kind]
+    return parse(question, answer, persons)
+
+
+def _parse_yes_no(question: Question, answer: str, persons: tuple):
+    word = answer.lower()
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise AnswerError(f"'{answer}' is not an answer to a yes/no question; answer yes, no or unknown")
+
+
+def _parse_choice(question: Question, answer: str, persons: tuple):
+    wanted = _normal(answer)
+    for value in question.choices:
+        if _normal(value) == wanted:
+            return value
+    meaning = [value for value, words in question.synonyms.items() if any(_normal(w) == wanted for w in words)]
+    if len(meaning) == 1:
+        return meaning[0]
+    close = difflib.get_close_matches(wanted, [_normal(v) for v in question.choices], n=1, cutoff=0.6)
+    hint = ""
+    if close:
+        hint = f" (did you mean '{next(v for v in question.choices if _normal(v) == close[0])}'?)"
+    raise AnswerError(f"'{answer}' is not one of the choices{hint}; choose from: {', '.join(question.choices)}")
+
+
+def _parse_number(question: Question, answer: str, persons: tuple):
+    if question.kind == "months":
+        value = _months(answer, allow_after=(question.minimum or 0) < 0)
+    else:
+        if not re.fullmatch(r"\d+", answer):
+            raise AnswerError(f"'{answer}' is not a whole number; write a count such as 3, or unknown")
+        value = int(answer)
+    low, high = question.minimum, question.maximum
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise AnswerError(f"{_plain(value)} is out of range; expected a number from {_plain(low)} to {_plain(high)}")
+    return value
+
+
+def _months(answer: str, allow_after: bool):
+    match = _TIMING.match(answer)
+    if not match:
+        raise AnswerError(f"'{answer}' is not a time; write months, e.g. 3, '3 months before', '8 weeks before', "
+                          "'2 after'" if allow_after else f"'{answer}' is not a number of months; write e.g. 4")
+    amount = float(match.group("n")) * _PER_MONTH[(match.group("unit") or "m")[0].lower()]
+    after = (match.group("dir") or "").lower() in ("after", "later")
+    if after and not allow_after:
+        raise AnswerError("write how many months ago, e.g. 4")
+    amount = round(amount, 1)
+    amount = int(amount) if amount == int(amount) else amount
+    return -amount if after and amount else amount
+
+
+def _plain(value) -> str:
+    return str(int(value)) if isinstance(value, float) and value == int(value) else str(value)
+
+
+def _parse_label(question: Question, answer: str, persons: tuple):
+    label = answer.lower()
+    if not re.fullmatch(r"[a-z][a-z0-9 _'-]{0,59}", label):
+        raise AnswerError(f"'{answer}' is not a role label: use lower-case words such as 'mother' or "
+                          "'older sister' (letters, digits, spaces, ' - _)")
+    if label in persons:
+        raise AnswerError(f"'{label}' is already in the inventory; make labels unique, e.g. 'older {label}'")
+    return label
+
+
+def _parse_person(question: Question, answer: str, persons: tuple):
+    label = answer.lower()
+    if label in persons:
+        return label
+    if not persons:
+        raise AnswerError("no persons are in the inventory yet; press Enter for none")
+    close = difflib.get_close_matches(label, list(persons), n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise AnswerError(f"'{answer}' is not a person in the inventory{hint}; choose from: {', '.join(persons)}")
+
+
+def _parse_case_id(question: Question, answer: str, persons: tuple):
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,79}", answer):
+        raise AnswerError(f"'{answer}' is not an id: lower-case letters, digits, - and _, e.g. grief-case-1")
+    return answer
+
+
+def _parse_text(question: Question, answer: str, persons: tuple):
+    if question.max_length and len(answer) > question.max_length:
+        raise AnswerError(f"too long ({len(answer)} characters); at most {question.max_length}")
+    return answer
+
+
+_PARSERS: dict[str, Callable] = {"yes_no": _parse_yes_no, "choice": _parse_choice, "count": _parse_number,
+                                 "months": _parse_number, "label": _parse_label, "person": _parse_person,
+                                 "case_id": _parse_case_id, "text": _parse_text}
+
+
+def privacy_concern(question: Question, answer: str) -> str | None:
+    """A warning when an answer looks like a name, a date, a phone number or an address.
+
+    Free text is scanned for all four; a role label that holds no role word
+    may be a name (answered "John" rather than "brother").
+    """
+    from ipt_expert.case.privacy import label_warning, text_warning
+
+    if not isinstance(answer, str) or not answer:
+        return None
+    if question.kind == "label":
+        return label_warning(answer)
+    if question.kind == "text":
+        return text_warning(answer)
+    return None
+
+
+# -- the case being built ----------------------------------------------------
+
+def get_path(record: dict, path: str):
+    node = record
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def set_path(record: dict, path: str, value) -> None:
+    """Set a dotted path; SKIP removes the field (and an emptied parent)."""
+    parts = path.split(".")
+    node = record
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    if value == SKIP and not isinstance(value, bool):
+        node.pop(parts[-1], None)
+        if len(parts) > 1 and not node:
+            parent = get_path(record, ".".join(parts[:-2])) if len(parts) > 2 else record
+            parent.pop(parts[-2], None)
+    else:
+        node[parts[-1]] = value
+
+
+def applies(question: Question, record: dict) -> bool:
+    """Whether a conditional question is asked, given the record's earlier answers."""
+    for path, values in question.when:
+        if get_path(record, path) not in values:
+            return False
+    return True
+
+
+def question_for(path: str, data: dict):
+    """(the script's question, the record it fills) for a case path such as 'persons[wife].alive', or None
+    when the script has no such question or would not ask it (its ``when`` is not met)."""
+    from ipt_expert.case.facts import event_labels
+
+    match = re.fullmatch(r"(?P<ref>[a-z_]+(?:\[(?P<label>[^\]]*)\])?)\.(?P<field>[a-z_]+)", path)
+    if not match:
+        return None
+    head = match.group("ref").split("[")[0]
+    label, name = match.group("label"), match.group("field")
+    if head in ("persons", "events"):
+        records = data.get(head, [])
+        labels = [r.get("id") for r in records] if head == "persons" else event_labels(records)
+        if label not in labels:
+            return None
+        record = records[labels.index(label)]
+        question = next((q for q in script().section(head).questions if q.path == name), None)
+        return (question, record) if question is not None and applies(question, record) else None
+    for section in script().sections:
+        if section.record:
+            continue
+        question = next((q for q in section.questions if q.path == f"{head}.{name}"), None)
+        if question is not None:
+            return (question, data) if applies(question, data) else None
+    return None
+
+
+def answered(question: Question, record: dict) -> bool:
+    return get_path(record, question.path) is not None
+
+
+def describe(record_kind: str, record: dict) -> str:
+    """A person or event in a few words, for menus."""
+    if record_kind == "person":
+        extras = [str(record[k]) for k in ("relationship", "closeness") if k in record]
+        if record.get("alive") is False:
+            extras.append("deceased")
+        return f"{record.get('id', '?')}" + (f" ({', '.join(extras)})" if extras else "")
+    when = record.get("months_before_onset")
+    timing = "" if when is None else (f", {when} months after onset" if isinstance(when, (int, float)) and when < 0
+                                      else f", {when} months before onset" if when != UNKNOWN else ", timing unknown")
+    person = f" of the {record['person']}" if record.get("person") else ""
+    return f"{str(record.get('kind', '?')).replace('_', ' ')}{person}{timing}"
+
+
+def record_list(data: dict, record_kind: str) -> list:
+    return data.setdefault("persons" if record_kind == "person" else "events", [])
+
+
+def person_labels(data: dict) -> tuple:
+    return tuple(p.get("id") for p in data.get("persons", []) if p.get("id"))
+
+
+def complete_case(data: dict) -> dict:
+    """The case data as it will be saved: the format marker first, the fields in the schema's order."""
+    order = ("format", "id", "title", "patient", "episode", "safety", "persons", "events", "social",
+             "substance_use", "notes", "narrative")
+    data = copy.deepcopy(data)
+    data["format"] = "ipt-expert-case/1"
+    return {key: data[key] for key in order if key in data and data[key] not in ({}, [])}
+
+
+def problems(data: dict) -> list:
+    """Every problem that keeps the data from being a valid case file (empty when it is valid)."""
+    from ipt_expert.case.loading import case_from_data
+    from ipt_expert.io.errors import CaseError
+
+    try:
+        case_from_data(complete_case(data), source="interview")
+    except CaseError as exc:
+        return [exc.message if not exc.field else f"{exc.field}: {exc.message}"]
+    return []
+
+
+# -- what the engine makes of it so far --------------------------------------
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The formulation of the case so far, and the questions that would change it most."""
+
+    ranking: tuple          # (area name, score), best first
+    focus: tuple            # area names
+    stops: tuple            # (flag id, text) of stop flags
+    warnings: tuple         # texts of warn flags
+    follow_ups: tuple       # (path in the case, question text, effect), most informative first
+
+    def lines(self) -> list:
+        out = []
+        for _, text in self.stops:
+            out.append(f"STOP: {text}")
+        for text in self.warnings:
+            out.append(f"Flag: {text}")
+        focus = " and ".join(self.focus) if self.focus else "no focus can be suggested yet"
+        out.append(f"Focus so far: {focus}")
+        out.append("Ranking so far: " + "; ".join(f"{name} {score:.2f}" for name, score in self.ranking))
+        if self.follow_ups:
+            out.append("Questions that would most change this:")
+            out += [f"  - {text} ({effect})" for _, text, effect in self.follow_ups]
+        return out
+
+
+_EFFECT = {3: "could change the top area", 2: "could change the focus", 1: "could change a safety flag"}
+
+
+def snapshot(data: dict, kb, grief_school: str = "strict", follow_ups: int = 3) -> Snapshot | None:
+    """What the engine makes of the data so far; None while the data is not yet a valid case."""
+    from ipt_expert.case.loading import case_from_data
+    from ipt_expert.io.errors import CaseError
+    from ipt_expert.reasoning.formulation import formulate
+
+    draft = complete_case(data)
+    draft.setdefault("id", "interview")
+    draft.setdefault("episode", {}).setdefault("onset_months_ago", UNKNOWN)
+    try:
+        case = case_from_data(draft, source="interview")
+    except CaseError:
+        return None
+    formulation = formulate(case, kb, grief_school)
+    questions = _most_informative(case, kb, grief_school, follow_ups, data) if follow_ups else []
+    return Snapshot(
+        ranking=tuple((c.name, round(c.score, 2)) for c in formulation.candidates),
+        focus=tuple(formulation.candidate(a).name for a in formulation.focus),
+        stops=tuple((f["id"], f["text"]) for f in formulation.flags if f["severity"] == "stop"),
+        warnings=tuple(f["text"] for f in formulation.flags if f["severity"] != "stop"),
+        follow_ups=tuple((q.path, q.text, _EFFECT.get(q.largest, "")) for q in questions))
+
+
+def _most_informative(case, kb, grief_school: str, count: int, data: dict) -> list:
+    """The open questions whose answers would move the formulation most (value of information, whatif),
+    among those the interview would ask of this patient (no question about a baby without one)."""
+    from ipt_expert.reasoning.whatif import Session, value_of_information
+
+    return [q for q in value_of_information(Session(case, kb, grief_school))
+            if q.largest > 0 and question_for(q.path, data) is not None][:count]
+
+
+def stop_flags(data: dict, kb, grief_school: str = "strict") -> dict:
+    """Stop flags the answers so far raise, id -> text (for the safety screen: said at once)."""
+    shot = snapshot(data, kb, grief_school, follow_ups=0)
+    return dict(shot.stops) if shot else {}
+
+
+def to_yaml(data: dict) -> str:
+    """The case as YAML text, fields in the schema's order, a header saying where it came from."""
+    import yaml
+
+    body = yaml.safe_dump(complete_case(data), sort_keys=False, allow_unicode=True, width=100)
+    return ("# Case file written by `ipt-expert interview`; edit freely, then run\n"
+            "# `ipt-expert validate` and `ipt-expert formulate` on it.\n" + body)
+
+
+def save(data: dict, path: str, *, force: bool = False) -> None:
+    """Write the case atomically; refuses to replace an existing file unless ``force``."""
+    from ipt_expert.io.output import write_output
+
+    write_output(to_yaml(data), path, fmt="text", force=force)

@@ -1,0 +1,325 @@
+"""Running a case's facts through the knowledge base with experta.
+
+The checked rule specs (``rulebase``) become experta rules here: each pattern
+becomes a fact pattern with field constraints, variables become experta
+variables (so shared variables join facts), ``not``/``exists`` become
+``NOT``/``EXISTS``.  Rule actions only record that the rule fired and with
+which facts; they never add or retract facts, so no rule can block another
+and the result does not depend on firing order.  Sentences are rendered
+after the run, from the recorded matches.
+
+One compiled engine serves every case of a process: ``reset()`` between cases
+is far cheaper than building the Rete network again, and experta's global
+predicate caches grow each time rules are rebuilt.  Engines are not shared
+between threads (experta is not thread-safe); batch work uses processes.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+import operator
+from dataclasses import dataclass
+
+from ipt_expert.case.facts import case_facts
+from ipt_expert.case.loading import Case
+from ipt_expert.knowledge.rulebase import FieldTest, KnowledgeBase, Pattern, RuleSpec
+from ipt_expert.knowledge.vocabulary import fact_types
+from ipt_expert.reasoning import _experta as ex
+
+FACT_CLASSES = {
+    name: type(name.capitalize(), (ex.Fact,), {"__doc__": spec.description})
+    for name, spec in fact_types().items()
+}
+
+
+_TYPE_OF_CLASS = {cls: name for name, cls in FACT_CLASSES.items()}
+_LABELLED = ("person", "event")      # the fact types a case has many of, told apart by a label
+
+
+@dataclass(frozen=True, order=True)
+class FactRef:
+    """Which case fact a rule matched: its type and, for a person or an event, its label.
+
+    Code that needs the person behind a piece of evidence reads ``type`` and
+    ``label``; ``path`` (ordered on first, so findings sort as before) is only
+    for showing where the fact is in the case file.
+    """
+
+    path: str                 # e.g. 'persons[mother]', 'events[death-mother]', 'safety'
+    type: str                 # a fact type: 'person', 'event', 'safety', 'episode', ...
+    label: str | None = None  # the role label of a person, the label of an event; None otherwise
+
+    def __str__(self) -> str:
+        return self.path
+
+    def to_dict(self) -> dict:
+        return {"type": self.type, "label": self.label, "path": self.path}
+
+
+def fact_ref(fact) -> FactRef:
+    """The reference of a declared experta fact."""
+    fact_type = _TYPE_OF_CLASS[type(fact)]
+    return FactRef(path=fact["ref"], type=fact_type, label=fact["id"] if fact_type in _LABELLED else None)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule firing on one combination of facts."""
+
+    rule: str
+    kind: str
+    text: str
+    source: str
+    basis: str
+    facts: tuple            # FactRefs of the matched facts, in path order
+    area: str | None = None
+    direction: str = "for"
+    weight: float = 0.0
+    severity: str | None = None
+    flag: str | None = None
+    field: str | None = None
+
+
+# -- field constraints: module-level functions, bound with functools.partial
+#    (not lambdas in a loop, whose variables bind late)
+
+def _same(expected, value) -> bool:
+    if isinstance(expected, bool) or isinstance(value, bool):
+        return expected is value
+    return expected == value
+
+
+def _one_of(others: frozenset, bools: frozenset, value) -> bool:
+    # Booleans apart: True == 1 in Python, but 'true' is not the number 1 here.
+    if isinstance(value, bool):
+        return value in bools
+    return value in others
+
+
+def _none_of(others: frozenset, bools: frozenset, value) -> bool:
+    return not _one_of(others, bools, value)
+
+
+def _compare(op, bound, value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and op(value, bound)
+
+
+def _is_known(value) -> bool:
+    return value != "unknown"
+
+
+_COMPARATORS = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
+
+
+def _split(values: tuple) -> tuple:
+    return (frozenset(v for v in values if not isinstance(v, bool)),
+            frozenset(v for v in values if isinstance(v, bool)))
+
+
+@functools.lru_cache(maxsize=None)
+def _constraint(test: FieldTest):
+    """The experta field constraint for a test.
+
+    Cached, so that identical tests in different rules are the same object:
+    experta's alpha network then evaluates each distinct test once per fact
+    instead of once per rule.
+    """
+    if test.op == "eq":
+        if isinstance(test.value, str):
+            return ex.L(test.value)
+        return ex.P(functools.partial(_same, test.value))
+    if test.op == "in":
+        return ex.P(functools.partial(_one_of, *_split(test.value)))
+    if test.op == "not_in":
+        return ex.P(functools.partial(_none_of, *_split(test.value)))
+    if test.op in _COMPARATORS:
+        return ex.P(functools.partial(_compare, _COMPARATORS[test.op], test.value))
+    if test.op == "known":
+        return ex.P(_is_known)
+    if test.op == "unknown":
+        return ex.L("unknown")
+    if test.op == "var":
+        return ex.W(test.value)
+    if test.op == "not_var":
+        return ~ex.W(test.value)
+    raise ValueError(f"unknown test {test.op}")
+
+
+class _CompareVariables:
+    """A TEST comparing two bound numbers, e.g. an event's month with a dispute's.
+
+    experta passes a TEST its arguments by parameter name, so each instance
+    carries a signature naming exactly its two variables.
+    """
+
+    def __init__(self, left: str, op: str, right: str):
+        self.left, self.op, self.right = left, _COMPARATORS[op], right
+        self.__signature__ = inspect.Signature(
+            [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in (left, right)])
+
+    def __call__(self, **values) -> bool:
+        bound = values[self.right]
+        if isinstance(bound, bool) or not isinstance(bound, (int, float)):
+            return False  # 'unknown' compares with nothing
+        return _compare(self.op, bound, values[self.left])
+
+
+def _pattern(pattern: Pattern, counter) -> list:
+    """The experta pattern, followed by any TESTs that compare it with earlier facts."""
+    by_field: dict = {}
+    tests = []
+    for test in pattern.tests:
+        if test.op.endswith("_var") and test.op != "not_var":
+            own = f"_cmp{next(counter)}"
+            by_field.setdefault(test.field, []).append(ex.W(own))
+            tests.append(ex.TEST(_CompareVariables(own, test.op[:-4], test.value)))
+        else:
+            by_field.setdefault(test.field, []).append(_constraint(test))
+    fields = {name: functools.reduce(operator.and_, constraints) for name, constraints in by_field.items()}
+    fact = FACT_CLASSES[pattern.fact_type](**fields)
+    return [pattern.name << fact if pattern.name else fact, *tests]
+
+
+def _conditions(item, counter) -> list:
+    if isinstance(item, Pattern):
+        return _pattern(item, counter)
+    parts = [ce for sub in item.items for ce in _conditions(sub, counter)]
+    inner = parts[0] if len(parts) == 1 else ex.AND(*parts)
+    return [ex.NOT(inner) if item.kind == "not" else ex.EXISTS(inner)]
+
+
+def _action(rule_id: str):
+    def fire(engine, **context):
+        engine.fired.append((rule_id, context))
+    # Named before it is wrapped: experta keeps the name it sees at wrap time.
+    fire.__name__ = fire.__qualname__ = rule_id
+    return fire
+
+
+def compile_rule(spec: RuleSpec):
+    """An experta Rule for one checked rule spec."""
+    counter = itertools.count(1)
+    conditions = [ce for item in spec.when for ce in _conditions(item, counter)]
+    if spec.school:
+        conditions.insert(0, FACT_CLASSES["options"](grief_school=spec.school))
+    return ex.Rule(*conditions)(_action(spec.id))
+
+
+def fire_agenda(engine) -> None:
+    """Fire every activation on the agenda, in the agenda's own order.
+
+    This is what ``engine.run()`` does, minus one step: after each firing run()
+    asks the Rete network for changes, visiting every rule's terminal node,
+    in case the action declared or retracted facts.  Our actions never do
+    (they only record the match), so the agenda after declaration is already
+    complete, and that per-firing visit, about a quarter of the time of a
+    case, can be skipped.  A test checks the result equals run()'s.
+    """
+    while True:
+        activation = engine.agenda.get_next()
+        if activation is None:
+            break
+        activation.rule(engine, **{k: v for k, v in activation.context.items() if not k.startswith("__")})
+
+
+class Reasoner:
+    """A compiled knowledge base: give it cases, get findings."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.specs = {spec.id: spec for spec in kb.rules}
+        members = {spec.id: compile_rule(spec) for spec in kb.rules}
+        self._engine_class = type("CompiledKnowledgeBase", (ex.DeterministicEngine,), members)
+        self._engine = None
+        self.generation = 0
+
+    def _fresh_engine(self):
+        if self._engine is None:
+            self._engine = self._engine_class()
+        engine = self._engine
+        ex.drop_pending_activations(engine)      # before reset(), whose first declare would collect them
+        engine.reset()
+        engine.fired = []
+        self.generation += 1     # an open what-if session on this engine is now stale
+        return engine
+
+    def _run(self, case: Case, grief_school: str) -> list:
+        """(rule id, matched facts) for every activation on the case."""
+        facts = case_facts(case, grief_school)
+        self._check_join_budget(facts)
+        engine = self._fresh_engine()
+        declared = [FACT_CLASSES[f.type](**dict(f.fields)) for f in facts]
+        engine.declare(*declared)
+        fire_agenda(engine)
+        fired, engine.fired = engine.fired, []
+        return fired
+
+    def rules_fired(self, case: Case, grief_school: str = "strict") -> set:
+        """The ids of the rules that fire on the case, without rendering their sentences."""
+        return {rule_id for rule_id, _ in self._run(case, grief_school)}
+
+    def findings(self, case: Case, grief_school: str = "strict") -> list:
+        """Every rule firing on the case, in a canonical order."""
+        return self.findings_of(self._run(case, grief_school))
+
+    def working_memory(self, facts: list) -> tuple:
+        """(engine, declared facts): the case facts (CaseFacts) declared and nothing fired, for whatif.py.
+
+        It is the reasoner's one engine: the next ``findings()`` or
+        ``working_memory()`` resets it, which ``generation`` lets a holder notice.
+        The join budget is checked as for ``findings()``.
+        """
+        self._check_join_budget(facts)
+        engine = self._fresh_engine()
+        declared = [FACT_CLASSES[f.type](**dict(f.fields)) for f in facts]
+        engine.declare(*declared)
+        return engine, declared
+
+    def findings_of(self, fired) -> list:
+        """Findings from (rule id, context) matches, in a canonical order, each (rule, facts) once."""
+        results = sorted((self._finding(self.specs[rule_id], context) for rule_id, context in fired),
+                         key=lambda f: (f.rule, f.facts, f.text))
+        # A rule that matches the same facts twice (a symmetric join: the spouse
+        # and the mother, the mother and the spouse) is one piece of evidence.
+        unique = {}
+        for finding in results:
+            unique.setdefault((finding.rule, finding.facts), finding)
+        return list(unique.values())
+
+    def _check_join_budget(self, facts) -> None:
+        """Refuse, before any work, a case on which the rules' joins would make too many partial matches."""
+        from ipt_expert.io.errors import KnowledgeBaseError
+        from ipt_expert.knowledge.joins import CASE_BUDGET, over_budget
+
+        estimates = over_budget(self.kb.rules, facts)
+        if estimates:
+            largest = ", ".join(f"'{rule}' {count:,}" for count, rule in estimates[:3] if count)
+            raise KnowledgeBaseError(
+                f"on this case the rules would combine up to {sum(c for c, _ in estimates):,} partial matches of "
+                f"facts, more than the budget of {CASE_BUDGET:,} (largest: {largest}); join the facts on an id "
+                "in those rules, or use fewer rules that match many persons or events", source=self.kb.directory)
+
+    @staticmethod
+    def _finding(spec: RuleSpec, context: dict) -> Finding:
+        values = {}
+        refs = set()
+        for key, value in context.items():
+            if isinstance(value, ex.Fact):
+                values[key] = value   # a dict; sentences may read only its declared fields
+                refs.add(fact_ref(value))
+            else:
+                values[key] = value
+        text, target = spec.render(values)
+        return Finding(rule=spec.id, kind=spec.kind, text=text, source=spec.source, basis=spec.basis,
+                       facts=tuple(sorted(refs)), area=spec.area, direction=spec.direction,
+                       weight=spec.weight, severity=spec.severity, flag=spec.flag, field=target)
+
+
+def reasoner_for(kb: KnowledgeBase) -> Reasoner:
+    """The compiled reasoner of a knowledge base, built once per process."""
+    reasoner = getattr(kb, "_reasoner", None)
+    if reasoner is None:
+        reasoner = Reasoner(kb)
+        kb._reasoner = reasoner
+    return reasoner
