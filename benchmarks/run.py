@@ -142,7 +142,8 @@ def whatif_side_by_side(cases_count: int, scratch_cases: int) -> dict:
     from ipt_expert.io.resources import shipped_rules_dir
     from ipt_expert.knowledge.rulebase import load_knowledge_base
     from ipt_expert.reasoning.formulation import formulate
-    from ipt_expert.reasoning.whatif import ScratchSession, Session, analyse
+    from ipt_expert.reasoning.session import ScratchSession, Session
+    from ipt_expert.reasoning.whatif import analyse
 
     kb = load_knowledge_base(shipped_rules_dir())
     cases = [case_from_data(synthetic_case(50, 1000 + seed)) for seed in range(cases_count)]
@@ -215,7 +216,8 @@ def rerank_after_answer(repeats: int = 30) -> dict:
     from ipt_expert.case.loading import case_from_data, load_case
     from ipt_expert.io.resources import shipped_rules_dir
     from ipt_expert.knowledge.rulebase import load_knowledge_base
-    from ipt_expert.reasoning.whatif import Change, Session
+    from ipt_expert.reasoning.changes import Change
+    from ipt_expert.reasoning.session import Session
 
     kb = load_knowledge_base(shipped_rules_dir())
     results = {}

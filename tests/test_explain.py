@@ -9,9 +9,10 @@ from conftest import VIGNETTES
 from ipt_expert.case.loading import case_from_data, load_case
 from ipt_expert.io.resources import shipped_rules_dir
 from ipt_expert.knowledge.rulebase import load_knowledge_base
+from ipt_expert.reasoning.changes import apply_to_data
 from ipt_expert.reasoning.engine import Reasoner
 from ipt_expert.reasoning.explain import explain, render_text
-from ipt_expert.reasoning.whatif import apply_to_data, outcome_of_findings
+from ipt_expert.reasoning.session import outcome_of_findings
 
 KB = load_knowledge_base(shipped_rules_dir())
 SCRATCH = Reasoner(KB)

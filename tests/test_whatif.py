@@ -13,19 +13,12 @@ from ipt_expert.case.loading import case_from_data, load_case
 from ipt_expert.io.errors import CaseError
 from ipt_expert.io.resources import shipped_rules_dir
 from ipt_expert.knowledge.rulebase import load_knowledge_base
+from ipt_expert.reasoning.changes import Change, all_single_changes, apply_to_data, parse_assignment, standard_changes
 from ipt_expert.reasoning.engine import Reasoner
 from ipt_expert.reasoning.formulation import formulate
-from ipt_expert.reasoning.whatif import (
-    Change,
-    Session,
-    all_single_changes,
-    analyse,
-    apply_to_data,
-    outcome_of_findings,
-    parse_assignment,
-    standard_changes,
-    value_of_information,
-)
+from ipt_expert.reasoning.information import value_of_information
+from ipt_expert.reasoning.session import Session, outcome_of_findings
+from ipt_expert.reasoning.whatif import analyse
 
 KB = load_knowledge_base(shipped_rules_dir())
 # Formulating from scratch on an engine of its own: the sessions hold the shared one.
@@ -243,7 +236,7 @@ def test_two_variants_of_one_fact_that_lose_different_rules_are_not_confused():
 
 
 def test_the_analysis_on_a_running_engine_equals_the_analysis_from_scratch():
-    from ipt_expert.reasoning.whatif import ScratchSession
+    from ipt_expert.reasoning.session import ScratchSession
 
     case = load_case(str(VIGNETTES / "two-area-02-death-and-sister-dispute.yaml"))
     incremental = analyse(case, KB, session=Session(case, KB))

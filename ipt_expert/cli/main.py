@@ -218,7 +218,10 @@ def whatif(case_file, assignments, fmt, output, force, rules_dir, school, redact
     from ipt_expert.io.errors import CaseError
     from ipt_expert.io.output import prepare_output, write_output
     from ipt_expert.knowledge.safetyrules import load_for_formulating
-    from ipt_expert.reasoning.whatif import Session, analyse, parse_assignment, render_analysis, render_changed
+    from ipt_expert.reasoning.changes import parse_assignment
+    from ipt_expert.reasoning.session import Session
+    from ipt_expert.reasoning.whatif import analyse
+    from ipt_expert.reports.whatif_report import render_analysis, render_changed
 
     fmt = prepare_output(output, fmt, WHATIF_FORMATS, force=force, command="whatif")
     kb = load_for_formulating(rules_dir)

@@ -453,7 +453,8 @@ def snapshot(data: dict, kb, grief_school: str = "strict", follow_ups: int = 3) 
 def _most_informative(case, kb, grief_school: str, count: int, data: dict) -> list:
     """The open questions whose answers would move the formulation most (value of information, whatif),
     among those the interview would ask of this patient (no question about a baby without one)."""
-    from ipt_expert.reasoning.whatif import Session, value_of_information
+    from ipt_expert.reasoning.information import value_of_information
+    from ipt_expert.reasoning.session import Session
 
     return [q for q in value_of_information(Session(case, kb, grief_school))
             if q.largest > 0 and question_for(q.path, data) is not None][:count]

@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from ipt_expert.case.loading import AREAS, Case
 from ipt_expert.io.templating import human, months, onset_timing
 from ipt_expert.knowledge.rulebase import FieldTest, Group, KnowledgeBase, Pattern
+from ipt_expert.reasoning.changes import all_single_changes, change_size
 from ipt_expert.reasoning.formulation import Formulation
 from ipt_expert.reasoning.matching import Failure, near_miss
 from ipt_expert.reasoning.scoring import combine
-from ipt_expert.reasoning.whatif import Session, Variant, all_single_changes, change_size, smallest_changes_to_top
+from ipt_expert.reasoning.session import Session
+from ipt_expert.reasoning.whatif import Variant, smallest_changes_to_top
 
 NEAR_MISS_LIMIT = 2        # a rule that fails more conditions than this did not "almost" apply
 NEAR_MISSES_SHOWN = 5
