@@ -120,7 +120,7 @@ PACK/mine.yaml:49: error [examples]: examples: rule 'my_near_miss': fires on its
 
 def five_mistakes_output() -> str:
     from ipt_expert.io.resources import load_schema
-    from ipt_expert.knowledge.rulebase import SENTENCE_FILTERS
+    from ipt_expert.knowledge.conditions import SENTENCE_FILTERS
     from ipt_expert.knowledge.vocabulary import fact_types
 
     return FIVE_MISTAKES_OUTPUT.format(

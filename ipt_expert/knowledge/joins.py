@@ -25,12 +25,9 @@ ignores tests on values, so it is an upper bound.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from ipt_expert.io.resources import load_schema
-
-if TYPE_CHECKING:   # rulebase imports this module to check rules as they load: no import back
-    from ipt_expert.knowledge.rulebase import Group, Pattern
+from ipt_expert.knowledge.conditions import Group, Pattern
 
 
 def _is_pattern(item) -> bool:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ipt_expert.io.errors import KnowledgeBaseError
 from ipt_expert.io.resources import shipped_rules_dir
-from ipt_expert.knowledge.rulebase import Group, KnowledgeBase, Pattern, load_knowledge_base
+from ipt_expert.knowledge.conditions import Group, Pattern
+from ipt_expert.knowledge.rulebase import KnowledgeBase, load_knowledge_base
 
 ALLOW_OPTION = "--allow-missing-safety-rules"
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from ipt_expert.case.facts import case_facts
 from ipt_expert.case.loading import Case
-from ipt_expert.knowledge.rulebase import FieldTest, KnowledgeBase, Pattern, RuleSpec
+from ipt_expert.knowledge.conditions import FieldTest, Pattern, RuleSpec
+from ipt_expert.knowledge.rulebase import KnowledgeBase
 from ipt_expert.knowledge.vocabulary import fact_types
 from ipt_expert.reasoning import _experta as ex
 

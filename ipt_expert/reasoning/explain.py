@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from ipt_expert.case.loading import AREAS, Case
 from ipt_expert.io.templating import human, months, onset_timing
-from ipt_expert.knowledge.rulebase import FieldTest, Group, KnowledgeBase, Pattern
+from ipt_expert.knowledge.conditions import FieldTest, Group, Pattern
+from ipt_expert.knowledge.rulebase import KnowledgeBase
 from ipt_expert.reasoning.changes import all_single_changes, change_size
 from ipt_expert.reasoning.formulation import Formulation
 from ipt_expert.reasoning.matching import Failure, near_miss

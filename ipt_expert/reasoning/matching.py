@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from ipt_expert.knowledge.rulebase import FieldTest, Group, KnowledgeBase, Pattern, RuleSpec
+from ipt_expert.knowledge.conditions import FieldTest, Group, Pattern, RuleSpec
+from ipt_expert.knowledge.rulebase import KnowledgeBase
 from ipt_expert.reasoning.engine import _COMPARATORS, _compare, _is_known, _none_of, _one_of, _same, _split
 
 VARIABLE_OPS = ("var", "not_var", "lt_var", "le_var", "gt_var", "ge_var")

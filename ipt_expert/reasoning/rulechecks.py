@@ -27,14 +27,8 @@ from typing import Callable
 
 from ipt_expert.case.loading import AREAS
 from ipt_expert.io.errors import CaseError, KnowledgeBaseError
-from ipt_expert.knowledge.rulebase import (
-    LOAD_CHECKS,
-    POLICY_FILE,
-    KnowledgeBase,
-    RuleBaseReading,
-    RuleSpec,
-    read_rule_base,
-)
+from ipt_expert.knowledge.conditions import RuleSpec
+from ipt_expert.knowledge.rulebase import LOAD_CHECKS, POLICY_FILE, KnowledgeBase, RuleBaseReading, read_rule_base
 
 BARE_CASE = {"id": "rule-example", "episode": {"onset_months_ago": 6}}
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import yaml
 
 from ipt_expert.io.errors import UsageError, did_you_mean
-from ipt_expert.knowledge.rulebase import KnowledgeBase, RuleSpec
+from ipt_expert.knowledge.conditions import RuleSpec
+from ipt_expert.knowledge.rulebase import KnowledgeBase
 from ipt_expert.reasoning.rulechecks import lint  # noqa: F401  (`rules lint`, kept importable from here)
 
 

@@ -142,7 +142,8 @@ def evidence_pieces(formulation, areas) -> list:
     if tuple(areas) in cache:
         return cache[tuple(areas)]
     from ipt_expert.case.facts import event_labels
-    from ipt_expert.knowledge.rulebase import Pattern, load_knowledge_base
+    from ipt_expert.knowledge.conditions import Pattern
+    from ipt_expert.knowledge.rulebase import load_knowledge_base
 
     vocab = load_vocabulary()
     rules = {r.id: r for r in load_knowledge_base(formulation.rules_dir).rules}
