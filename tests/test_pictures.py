@@ -164,8 +164,11 @@ def test_the_report_pictures_follow_the_evidence(kb):
     events = {e["label"]: e for e in inventory["events"]}
     assert events["the death of the mother"] == {"label": "the death of the mother", "at": -2, "areas": ["Grief"]}
     assert events["conflict with the younger sister began"]["areas"] == ["Role dispute"]
-    windows = {w["label"]: w["spans"] for w in inventory["windows"]}
-    assert windows["an event within 6 months of onset (grief_death_near_onset)"] == [[-6, 0], [0, 6]]
+    windows = {w["label"]: w for w in inventory["windows"]}
+    assert windows["an event within six months of onset"]["spans"] == [[-6, 0], [0, 6]]
+    assert windows["an event within six months of onset"]["rules"] == ["grief_death_near_onset"]
+    assert windows["an event within a year of onset"]["spans"] == [[-12, 0], [0, 12]]
+    assert not [label for label in windows if "_" in label or any(c.isdigit() for c in label)]    # in words
 
 
 def test_the_pictures_do_not_depend_on_the_order_of_the_case_file(kb):
