@@ -344,7 +344,7 @@ def closeness_circle(persons: list, *, ident: str, narrow: bool = False) -> str:
     placed = {ring: [p for p in persons if p["ring"] == ring] for ring in RINGS}
     unplaced = [p for p in persons if p["ring"] not in RINGS]
     below_rings = cy + radius["outer"] + 4
-    legend_y = below_rings + (46 if unplaced else 0) + 18
+    legend_y = below_rings + (72 if unplaced else 0) + 18       # room for a two-line label under the unplaced
     height = legend_y + legend_height(CIRCLE_LEGEND, width) + 2
     svg = Svg(width, height, title="Closeness circle of the interpersonal inventory",
               desc=circle_description(persons), ident=ident, layout=layout)
