@@ -134,7 +134,8 @@ CHECKS = """() => {
     const box = el.getBoundingClientRect();
     if (box.width && (box.right > width + 0.5 || box.left < -0.5)) wide.push(el.tagName + (el.id ? '#' + el.id : ''));
   }
-  const pictures = [...document.querySelectorAll('svg.picture')].map(svg => {
+  // a picture drawn in two layouts shows one of them; the hidden one is left out
+  const pictures = [...document.querySelectorAll('svg.picture')].filter(svg => svg.checkVisibility()).map(svg => {
     const box = svg.getBoundingClientRect(), drawn = svg.getBBox();
     return {id: svg.id, shapes: svg.querySelectorAll('rect, circle, line, path, text').length,
             width: box.width, height: box.height, drawnWidth: drawn.width, drawnHeight: drawn.height,
@@ -257,3 +258,42 @@ def test_evaluate_page_in_chromium(run_cli, open_page, tmp_path):
     desktop = open_page(target, DESKTOP)
     desktop.page.screenshot(path=str(tmp_path / "evaluation-1024px.png"))
     assert desktop.problems == []
+
+
+# The text of the report's three pictures as the browser draws it: the font size times the picture's scale on the
+# screen, the text's box against the picture's, whether it was shortened with an ellipsis. Hidden pictures (a
+# layout for another width) are left out: only what shows is measured.
+PICTURE_TEXT = """() => [...document.querySelectorAll('svg.picture')].filter(svg => svg.checkVisibility()).map(svg => {
+  const frame = svg.getBoundingClientRect();
+  return {id: svg.id, texts: [...svg.querySelectorAll('text')].map(t => {
+    const box = t.getBoundingClientRect();
+    return {text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a,
+            inside: box.left >= frame.left - 0.5 && box.right <= frame.right + 0.5 && box.top >= frame.top - 0.5
+                    && box.bottom <= frame.bottom + 0.5};
+  })};
+})"""
+PICTURE_CASES = ["two-area-02-death-and-sister-dispute", "two-area-05-too-many-areas",
+                 "dispute-07-husband-and-business-partner"]
+
+
+@pytest.mark.parametrize("name", PICTURE_CASES)
+def test_picture_text_reads_on_a_phone_and_is_not_cut_on_a_wide_screen(run_cli, open_page, tmp_path, name):
+    report = write_report(run_cli, tmp_path, name, vignette(name))
+    phone = open_page(report, PHONE)
+    shown = phone.page.evaluate(PICTURE_TEXT)
+    phone.page.screenshot(path=str(tmp_path / f"{name}-375px.png"), full_page=True)
+    assert len(shown) == 3 and phone.problems == []
+    sizes = sorted((round(t["px"], 1), p["id"], t["text"]) for p in shown for t in p["texts"])
+    print(f"{name}: smallest picture text at 375 px: {sizes[0]}")
+    assert sizes[0][0] >= 11, sizes[:8]                       # nothing under 11 px on a 375-px phone
+    assert [(p["id"], t["text"]) for p in shown for t in p["texts"] if not t["inside"]] == []
+    phone.page.emulate_media(media="print")                   # on paper, the wide layout, whatever the screen
+    assert [p["id"] for p in phone.page.evaluate(PICTURE_TEXT)] == ["score-chart", "closeness-circle", "timeline"]
+    wide = open_page(report, {"width": 1280, "height": 900})
+    shown = wide.page.evaluate(PICTURE_TEXT)
+    assert len(shown) == 3 and wide.problems == []
+    assert [(p["id"], t["text"]) for p in shown for t in p["texts"] if not t["inside"]] == []   # none runs off
+    timeline = next(p for p in shown if p["id"] == "timeline")
+    cut = [t["text"] for t in timeline["texts"] if "\u2026" in t["text"]]
+    assert cut == []                                          # a wide screen has room for every label in full
+    assert not [t["text"] for t in timeline["texts"] if "_" in t["text"]]    # windows in words, not rule ids

@@ -164,8 +164,11 @@ def test_the_report_pictures_follow_the_evidence(kb):
     events = {e["label"]: e for e in inventory["events"]}
     assert events["the death of the mother"] == {"label": "the death of the mother", "at": -2, "areas": ["Grief"]}
     assert events["conflict with the younger sister began"]["areas"] == ["Role dispute"]
-    windows = {w["label"]: w["spans"] for w in inventory["windows"]}
-    assert windows["an event within 6 months of onset (grief_death_near_onset)"] == [[-6, 0], [0, 6]]
+    windows = {w["label"]: w for w in inventory["windows"]}
+    assert windows["an event within six months of onset"]["spans"] == [[-6, 0], [0, 6]]
+    assert windows["an event within six months of onset"]["rules"] == ["grief_death_near_onset"]
+    assert windows["an event within a year of onset"]["spans"] == [[-12, 0], [0, 12]]
+    assert not [label for label in windows if "_" in label or any(c.isdigit() for c in label)]    # in words
 
 
 def test_the_pictures_do_not_depend_on_the_order_of_the_case_file(kb):
@@ -188,3 +191,22 @@ def test_every_report_picture_is_well_formed_and_described(kb, name):
         assert root.get("role") == "img" and root.get("id").startswith("v1-")
         assert root.find("title").text and len(root.find("desc").text) > 40
         assert len(list(root)) > 10                      # drawn elements, not an empty frame
+
+
+def test_window_bounds_in_words():
+    from ipt_expert.picture_data import span_in_words
+    assert [span_in_words(m) for m in (1, 6, 12, 24, 18, 2.5)] == [
+        "a month", "six months", "a year", "two years", "18 months", "2.5 months"]
+
+
+@pytest.mark.parametrize("name", ["two-area-02-death-and-sister-dispute", "two-area-05-too-many-areas",
+                                  "transition-09-pregnancy-impasse"])
+def test_the_narrow_layout_has_no_text_under_11(kb, name):
+    # Drawn 340 wide for a phone's column (about 350 px at 375 px), so 11 in the picture reads as 11 px or more.
+    pictures_ = html_context(formulate(load_case(str(VIGNETTES / f"{name}.yaml")), kb).to_dict())["pictures"]
+    for key in ("scores", "circle", "timeline"):
+        wide, narrow = parse(str(pictures_[key])), parse(str(pictures_[f"{key}_narrow"]))
+        assert wide.get("class") == "picture wide-layout" and narrow.get("class") == "picture narrow-layout"
+        assert narrow.get("id") == wide.get("id") + "-narrow" and narrow.find("desc").text == wide.find("desc").text
+        assert narrow.get("viewBox").split()[2] == "340"
+        assert min(float(t.get("font-size")) for t in narrow.iter("text")) >= 11

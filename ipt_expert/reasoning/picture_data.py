@@ -80,39 +80,60 @@ def _patterns(items):
             yield from _patterns(item.items)
 
 
+NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven")
+
+
+def span_in_words(months) -> str:
+    """A window's bound in words: 12 -> 'a year', 6 -> 'six months', 24 -> 'two years', 18 -> '18 months'."""
+    if months == 1:
+        return "a month"
+    if months == 12:
+        return "a year"
+    if months % 12 == 0 and months // 12 < len(NUMBERS):
+        return f"{NUMBERS[int(months // 12)]} years"
+    if months == int(months) and 0 <= months < len(NUMBERS):
+        return f"{NUMBERS[int(months)]} months"
+    return f"{months:g} months"
+
+
+def _window(fact_type: str, low, high):
+    """A time window in words (never a rule id) and its spans, or None for a pattern without one."""
+    if low is None and high is None:
+        return None
+    if fact_type == "event":
+        if low is None:
+            label = f"an event within {span_in_words(high)} of onset"
+        elif high is None:
+            label = f"an event more than {span_in_words(low)} from onset"
+        else:
+            label = f"an event {span_in_words(low)} to {span_in_words(high)} from onset"
+        return label, [[None if high is None else -high, -(low or 0)], [low or 0, high]]
+    if high is None:
+        label = f"a conflict that began more than {span_in_words(low)} before onset"
+    elif low is None:
+        label = f"a conflict that began within {span_in_words(high)} before onset, or since"
+    else:
+        label = f"a conflict that began {span_in_words(low)} to {span_in_words(high)} before onset"
+    return label, [[-high if high is not None else None, -low if low is not None else None]]
+
+
 def rule_windows(findings, rules) -> list:
-    """The time windows of the evidence rules that fired, as spans of months relative to onset."""
+    """The time windows of the evidence rules that fired: in words, as spans of months relative to onset,
+    with the ids of the rules that look at each (for the JSON; the pictures show the words)."""
     fired = {f.rule for f in findings if f.kind == "evidence"}
+    fields = {"event": "distance_months", "person": "conflict_months_before_onset"}
     windows: dict = {}
     for spec in (spec for spec in rules if spec.id in fired):
         for pattern in _patterns(spec.when):
-            if pattern.fact_type == "event":
-                low, high = _bounds(pattern.tests, "distance_months")
-                if low is None and high is None:
-                    continue
-                if low is None:
-                    label = f"an event within {high:g} months of onset"
-                elif high is None:
-                    label = f"an event more than {low:g} months from onset"
-                else:
-                    label = f"an event {low:g} to {high:g} months from onset"
-                spans = [[None if high is None else -high, -(low or 0)], [low or 0, high]]
-            elif pattern.fact_type == "person":
-                low, high = _bounds(pattern.tests, "conflict_months_before_onset")
-                if low is None and high is None:
-                    continue
-                if high is None:
-                    label = f"a conflict that began more than {low:g} months before onset"
-                elif low is None:
-                    label = f"a conflict that began at most {high:g} months before onset, or since"
-                else:
-                    label = f"a conflict that began {low:g} to {high:g} months before onset"
-                spans = [[-high if high is not None else None, -low if low is not None else None]]
-            else:
+            if pattern.fact_type not in fields:
                 continue
+            window = _window(pattern.fact_type, *_bounds(pattern.tests, fields[pattern.fact_type]))
+            if window is None:
+                continue
+            label, spans = window
             entry = windows.setdefault(label, {"label": label, "spans": spans, "rules": set()})
             entry["rules"].add(spec.id)
-    return [{"label": f"{label} ({', '.join(sorted(windows[label]['rules']))})", "spans": windows[label]["spans"]}
+    return [{"label": label, "spans": windows[label]["spans"], "rules": sorted(windows[label]["rules"])}
             for label in sorted(windows)]
 
 

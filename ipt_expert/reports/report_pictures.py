@@ -3,7 +3,8 @@
 ``pictures.py`` draws; the formulation decided what is drawn when the case was
 formulated (``picture_data.py``: the persons the evidence points to, the areas
 each life event carried evidence for, the time windows of the rules that
-fired), so this module only hands the JSON's values to the drawing functions.
+fired), so this module only hands the JSON's values to the drawing functions, once for
+each layout (wide, and narrow for a phone; ``report.css.j2`` shows the one that fits).
 """
 from __future__ import annotations
 
@@ -32,17 +33,20 @@ def html_context(report: dict, prefix: str = "") -> dict:
     inventory = report["inventory"]
     persons, events, windows = inventory["persons"], inventory["events"], inventory["windows"]
     now = inventory["onset_months_ago"]
+    scores = {"areas": score_areas(report), "threshold": thresholds["second_area_min_score"],
+              "gap": thresholds["second_area_max_gap"], "ident": f"{prefix}score-chart"}
+    circle = {"persons": persons, "ident": f"{prefix}closeness-circle"}
+    timeline = {"events": events, "windows": windows, "now": now, "ident": f"{prefix}timeline"}
+    drawn = {}
+    # Each picture in a wide and a narrow layout (a phone's column); the page's CSS shows the one that fits.
+    for key, draw, args in (("scores", pictures.score_chart, scores), ("circle", pictures.closeness_circle, circle),
+                            ("timeline", pictures.timeline, timeline)):
+        drawn[key] = Markup(draw(**args))
+        drawn[f"{key}_narrow"] = Markup(draw(**{**args, "ident": f"{args['ident']}-narrow"}, narrow=True))
     return {
         "prefix": prefix,
         "second_area": {"min_score": thresholds["second_area_min_score"],
                         "max_gap": thresholds["second_area_max_gap"]},
-        "pictures": {
-            "scores": Markup(pictures.score_chart(score_areas(report), threshold=thresholds["second_area_min_score"],
-                                                  gap=thresholds["second_area_max_gap"],
-                                                  ident=f"{prefix}score-chart")),
-            "circle": Markup(pictures.closeness_circle(persons, ident=f"{prefix}closeness-circle")),
-            "circle_text": pictures.circle_description(persons),
-            "timeline": Markup(pictures.timeline(events, windows=windows, now=now, ident=f"{prefix}timeline")),
-            "timeline_text": pictures.timeline_description(events, windows, now),
-        },
+        "pictures": {**drawn, "circle_text": pictures.circle_description(persons),
+                     "timeline_text": pictures.timeline_description(events, windows, now)},
     }
