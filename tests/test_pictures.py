@@ -194,7 +194,7 @@ def test_every_report_picture_is_well_formed_and_described(kb, name):
 
 
 def test_window_bounds_in_words():
-    from ipt_expert.picture_data import span_in_words
+    from ipt_expert.reasoning.picture_data import span_in_words
     assert [span_in_words(m) for m in (1, 6, 12, 24, 18, 2.5)] == [
         "a month", "six months", "a year", "two years", "18 months", "2.5 months"]
 
