@@ -36,9 +36,34 @@ class Cohort:
 def summarise(grades) -> Cohort:
     import pandas as pd
 
-    from ipt_expert.training.agreement import class_agreement, cohen_against_key
-
     areas = list(grades.area_names)
+    answers = _answer_table(grades)
+    trainees = _trainee_table(answers, areas)
+    vignettes = _vignette_table(answers, grades, areas)
+    confusion = _confusion_table(answers, areas)
+    traps = _trap_table(answers, grades)
+    agreement = _agreement_table(grades, areas)
+
+    skipped = pd.DataFrame([p.to_dict() for p in grades.sheet.problems],
+                           columns=["row", "kind", "message", "trainee", "vignette"])
+
+    figures = {
+        "trainees": int(len(trainees)), "vignettes": int(len(vignettes)), "answers_graded": int(len(answers)),
+        "rows_skipped": int(len(skipped)), "blank_rows": grades.sheet.blank_rows,
+        "mean_percent": round(float(trainees["percent"].mean()), 1) if len(trainees) else None,
+        "median_percent": round(float(trainees["percent"].median()), 1) if len(trainees) else None,
+        "full_share": round(float((answers["agreement"] == "full").mean()), 3) if len(answers) else None,
+        "mean_cohen_kappa": _mean(trainees["cohen_kappa"]),
+        "school": grades.school,
+    }
+    return Cohort(answers=answers, trainees=trainees, vignettes=vignettes, confusion=confusion, traps=traps,
+                  agreement=agreement, skipped=skipped, figures=figures)
+
+
+def _answer_table(grades):
+    """One row per graded answer."""
+    import pandas as pd
+
     records = []
     for answer, result in grades.results:
         records.append({
@@ -54,8 +79,15 @@ def summarise(grades) -> Cohort:
     columns = ["trainee", "vignette", "row", "first", "second", "key_first", "key_focus", "credit", "agreement",
                "traps", "rationale_covered", "rationale_pieces", "rationale"]
     answers = pd.DataFrame.from_records(records, columns=columns)
+    return answers
 
-    # trainees
+
+def _trainee_table(answers, areas: list):
+    """One row per trainee, best first, with Cohen's kappa against the key."""
+    import pandas as pd
+
+    from ipt_expert.training.agreement import cohen_against_key
+
     by_trainee = answers.groupby("trainee", sort=False)
     levels = pd.crosstab(answers["trainee"], answers["agreement"]).reindex(columns=["full", "partial", "none"],
                                                                            fill_value=0)
@@ -71,8 +103,13 @@ def summarise(grades) -> Cohort:
     trainees = trainees.reset_index().rename(columns={"index": "trainee"})
     trainees = trainees.sort_values(["percent", "trainee"], ascending=[False, True], kind="stable")
     trainees.insert(0, "rank", range(1, len(trainees) + 1))
+    return trainees
 
-    # vignettes
+
+def _vignette_table(answers, grades, areas: list):
+    """One row per vignette, hardest first."""
+    import pandas as pd
+
     by_vignette = answers.groupby("vignette", sort=False)
     chosen = pd.crosstab(answers["vignette"], answers["first"]).reindex(columns=areas, fill_value=0)
     vignettes = pd.DataFrame({
@@ -91,14 +128,24 @@ def summarise(grades) -> Cohort:
     vignettes["most_common_wrong"] = [common_wrong.get(v, "") for v in vignettes.index]
     vignettes = vignettes.reset_index().rename(columns={"index": "vignette"})
     vignettes = vignettes.sort_values(["facility", "vignette"], kind="stable")
+    return vignettes
 
-    # confusion: the key's first area against the class's first area
+
+def _confusion_table(answers, areas: list):
+    """The key's first area against the class's first area."""
+    import pandas as pd
+
     confusion = pd.crosstab(answers["key_first"], answers["first"]).reindex(index=areas, columns=areas,
                                                                             fill_value=0)
     confusion.index.name, confusion.columns.name = "key", "chosen"
     confusion = confusion.reset_index()
+    return confusion
 
-    # traps, most common first
+
+def _trap_table(answers, grades):
+    """The traps fallen into, most common first."""
+    import pandas as pd
+
     trap_rows = answers.loc[answers["traps"] != "", ["trainee", "vignette", "traps"]]
     exploded = trap_rows.assign(trap=trap_rows["traps"].str.split(";")).explode("trap")
     if len(exploded):
@@ -110,29 +157,22 @@ def summarise(grades) -> Cohort:
     traps.insert(1, "title", [grades.trap_titles.get(t, t) for t in traps["trap"]])
     traps["share"] = (traps["answers"] / max(len(answers), 1)).round(3)
     traps = traps.sort_values(["answers", "trap"], ascending=[False, True], kind="stable")
+    return traps
 
-    # agreement across the class
+
+def _agreement_table(grades, areas: list):
+    """Agreement across the class (Fleiss' kappa, Gwet's AC1), per set of vignettes."""
+    import pandas as pd
+
+    from ipt_expert.training.agreement import class_agreement
+
     first = {(a.trainee, a.vignette): r.answer[0] for a, r in grades.results}
     agreement_rows = class_agreement(first, areas)
     agreement = pd.DataFrame([{**row, "vignette_ids": ";".join(row["vignette_ids"])} for row in agreement_rows],
                              columns=["set", "vignettes", "trainees", "trainees_complete", "fleiss_kappa",
                                       "gwet_ac1", "ac1_ci_low", "ac1_ci_high", "percent_agreement",
                                       "vignette_ids"])
-
-    skipped = pd.DataFrame([p.to_dict() for p in grades.sheet.problems],
-                           columns=["row", "kind", "message", "trainee", "vignette"])
-
-    figures = {
-        "trainees": int(len(trainees)), "vignettes": int(len(vignettes)), "answers_graded": int(len(answers)),
-        "rows_skipped": int(len(skipped)), "blank_rows": grades.sheet.blank_rows,
-        "mean_percent": round(float(trainees["percent"].mean()), 1) if len(trainees) else None,
-        "median_percent": round(float(trainees["percent"].median()), 1) if len(trainees) else None,
-        "full_share": round(float((answers["agreement"] == "full").mean()), 3) if len(answers) else None,
-        "mean_cohen_kappa": _mean(trainees["cohen_kappa"]),
-        "school": grades.school,
-    }
-    return Cohort(answers=answers, trainees=trainees, vignettes=vignettes, confusion=confusion, traps=traps,
-                  agreement=agreement, skipped=skipped, figures=figures)
+    return agreement
 
 
 def _mean(series):
