@@ -432,6 +432,42 @@ def _event_label(text: str, x: float, size: float, width: float, bold: bool) -> 
     return anchor, wrap(text, size, room, lines=2, bold=bold)
 
 
+def _event_lanes(dated: list, x_of, start: float, width: float, small: float) -> tuple:
+    """Each dated event's label, placed in the first lane where it overlaps no other: (items, lane ends)."""
+    items, lane_ends = [], []
+    for e in sorted(dated, key=lambda e: (e["at"], e["label"])):
+        x = x_of(e["at"])
+        shown = e["label"] + (f" ({-e['at']:g} mo before)" if e["at"] < start else "")
+        anchor, lines = _event_label(shown, x, 11, width, bool(e["areas"]))
+        room = width - 8 - x if anchor == "start" else x - 8
+        area = fit(", ".join(e["areas"]), small, room) if e["areas"] else ""
+        w = max([text_width(line, 11, bool(e["areas"])) for line in lines] + [text_width(area, small)])
+        extent = (x - w - 6, x + 6) if anchor == "end" else (x - 6, x + w + 8)
+        lane = next((i for i, used in enumerate(lane_ends) if used < extent[0]), None)
+        if lane is None:
+            lane_ends.append(0.0)
+            lane = len(lane_ends) - 1
+        lane_ends[lane] = extent[1]
+        items.append((e, x, lane, lines, area, anchor))
+    return items, lane_ends
+
+
+def _window_bands(svg, windows: list, rows: list, heights: list, x_of, *, top: float, right: float, size: float,
+                  line_h: float) -> None:
+    """The time windows of the rules that fired: a shaded band each, in a row of its own, labelled in words."""
+    y = top
+    for window, lines, band_h in zip(windows, rows, heights, strict=True):
+        for a, b in window["spans"]:
+            a = 12 if a is None else max(12, min(x_of(a), right))
+            b = right if b is None else max(12, min(x_of(b), right))
+            if b > a:
+                svg.add("rect", x=a, y=y, width=b - a, height=band_h - 3, fill=BLUE, fill_opacity=0.22)
+        for k, line in enumerate(lines):
+            svg.label(14, y + 10 + k * line_h, line, size=size, fill=INK, stroke="#ffffff", stroke_width=3,
+                      paint_order="stroke")
+        y += band_h
+
+
 def timeline(events: list, *, windows: list, now: float | None, ident: str, narrow: bool = False) -> str:
     """Life events on a months axis relative to onset (negative: before onset).
 
@@ -459,21 +495,7 @@ def timeline(events: list, *, windows: list, now: float | None, ident: str, narr
         return left + (t - start) * scale
 
     lanes_top, line_h = 34, 13
-    items, lane_ends = [], []
-    for e in sorted(dated, key=lambda e: (e["at"], e["label"])):
-        x = x_of(e["at"])
-        shown = e["label"] + (f" ({-e['at']:g} mo before)" if e["at"] < start else "")
-        anchor, lines = _event_label(shown, x, 11, width, bool(e["areas"]))
-        room = width - 8 - x if anchor == "start" else x - 8
-        area = fit(", ".join(e["areas"]), small, room) if e["areas"] else ""
-        w = max([text_width(line, 11, bool(e["areas"])) for line in lines] + [text_width(area, small)])
-        extent = (x - w - 6, x + 6) if anchor == "end" else (x - 6, x + w + 8)
-        lane = next((i for i, used in enumerate(lane_ends) if used < extent[0]), None)
-        if lane is None:
-            lane_ends.append(0.0)
-            lane = len(lane_ends) - 1
-        lane_ends[lane] = extent[1]
-        items.append((e, x, lane, lines, area, anchor))
+    items, lane_ends = _event_lanes(dated, x_of, start, width, small)
     lane_h = 6 + line_h * max([len(lines) + bool(area) for _, _, _, lines, area, _ in items] + [2])
     axis_y = lanes_top + max(1, len(lane_ends)) * lane_h + 14
     band_top = axis_y + 38
@@ -500,17 +522,7 @@ def timeline(events: list, *, windows: list, now: float | None, ident: str, narr
               stroke="#ffffff", stroke_width=3, paint_order="stroke")
     ox = x_of(0)
     svg.add("line", x1=ox, y1=18, x2=ox, y2=bands_end, stroke=RED, stroke_width=2.5)
-    y = band_top
-    for window, lines, band_h in zip(windows, rows, heights, strict=True):
-        for a, b in window["spans"]:
-            a = 12 if a is None else max(12, min(x_of(a), right))
-            b = right if b is None else max(12, min(x_of(b), right))
-            if b > a:
-                svg.add("rect", x=a, y=y, width=b - a, height=band_h - 3, fill=BLUE, fill_opacity=0.22)
-        for k, line in enumerate(lines):
-            svg.label(14, y + 10 + k * line_h, line, size=small, fill=INK, stroke="#ffffff", stroke_width=3,
-                      paint_order="stroke")
-        y += band_h
+    _window_bands(svg, windows, rows, heights, x_of, top=band_top, right=right, size=small, line_h=line_h)
     if not windows:
         svg.label(12, band_top + 10, "No rule that fired looks at a time window.", size=small, fill=MUTED)
     svg.label(ox, 13, "onset", size=11, anchor="middle", fill=RED, weight="700")
