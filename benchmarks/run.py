@@ -281,6 +281,11 @@ def main() -> None:
         verdict = "met" if seconds < target else "NOT met"
         print(f"  {name:<34} {seconds:8.3f} s   target < {target:g} s   {verdict}")
     print_issue_10_targets(issue_checks)
+    print("\nTargets (issue 16), measured side by side above:")
+    for name, key, target in (("cold formulate / python -c pass", "ipt-expert formulate CASE --format json", 12),
+                              ("ipt-expert --help / python -c pass", "ipt-expert --help", 3)):
+        ratio = whole[key] / base
+        print(f"  {name:<36} {ratio:6.1f} x   target <= {target} x   {'met' if ratio <= target else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -85,6 +85,9 @@ def generate_class(vignettes=DEFAULT_VIGNETTES, trainees: int = 30, seed: int = 
         skill = 0.35 + 0.6 * rng.random()
         for vignette in vignettes:
             areas = _answer(keys[vignette], skill, rng)
+            if not areas:           # a key with no focus yet: the right answer says so
+                rows.append([name, vignette, "none", "", "nothing in the inventory is linked to the onset yet"])
+                continue
             cell = "+".join(SHORT[a] if rng.random() < 0.5 else a for a in areas)
             rationale = rng.choice(RATIONALES[areas[0]])
             if len(areas) == 2 and rng.random() < 0.5:

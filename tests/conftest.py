@@ -14,6 +14,19 @@ VIGNETTES = REPO / "case_vignettes"
 BARE = {"id": "t", "episode": {"onset_months_ago": 6}}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def rule_base_cache(tmp_path_factory):
+    """The rule-base cache of this test run: a folder of its own, never the user's (subprocesses inherit it)."""
+    folder = tmp_path_factory.mktemp("rulebase-cache")
+    previous = os.environ.get("IPT_EXPERT_CACHE_DIR")
+    os.environ["IPT_EXPERT_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("IPT_EXPERT_CACHE_DIR", None)
+    else:
+        os.environ["IPT_EXPERT_CACHE_DIR"] = previous
+
+
 def vignette_paths():
     return sorted(VIGNETTES.glob("*.yaml"))
 

@@ -111,3 +111,19 @@ def test_constants_and_reports_import_nothing_heavy():
     assert graph["ipt_expert.io.constants"] == {}
     report = graph["ipt_expert.reports.report"]
     assert "ipt_expert.reasoning.formulation" not in report and "ipt_expert.reasoning.engine" not in report
+
+
+def test_the_safety_texts_and_the_shipped_flag_come_from_the_json(kb):
+    """Issue 16.3: a report reads the stop and missing-safety texts and rules_are_shipped from the JSON only."""
+    from ipt_expert.reports.report import render_report
+
+    data = json.loads(json.dumps(_formulate(kb, "safety-01-active-si-plan").to_dict()))
+    assert data["rules_are_shipped"] is True and data["missing_safety_text"] is None
+    assert data["stop_text"].startswith("A safety concern comes first")
+    data["stop_text"] = "SAY THIS FIRST"
+    for fmt in ("text", "markdown", "html"):
+        assert "SAY THIS FIRST" in render_report(data, fmt)
+    calm = _formulate(kb, "grief-01-widower-early").to_dict()
+    assert calm["stop_text"] is None
+    data["rules_are_shipped"], data["rules"] = False, "the shipped rule base"
+    assert "`the shipped rule base`" in render_report(data, "markdown")

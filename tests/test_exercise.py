@@ -360,3 +360,12 @@ def test_one_trainee_in_two_unicode_forms_is_one_trainee_and_case_or_spaces_are_
     assert "row 5: trainee 'Ann Lee' read as 'ann lee' (the same name but for case or spaces); correct the " \
            "sheet if they are two trainees" in result.out + result.err
     assert "row 3" not in result.out + result.err                           # NFC alone is no notice
+
+
+def test_a_generated_class_may_include_the_no_focus_vignette():
+    """The benchmark's class generator crashed on a key with no area (issue 16.5)."""
+    from ipt_expert.training.vignette_library import load_library
+
+    ids = [entry.card.id for entry in load_library()]
+    text, _ = generate_class(ids, trainees=3, seed=1, malformed=False)
+    assert "no-focus-01-inventory-not-yet-linked,none" in text

@@ -9,6 +9,7 @@ import click
 
 from ipt_expert.cli import completion
 from ipt_expert.cli.options import rules_option, school_option
+from ipt_expert.io.constants import EXERCISE_PACK_FORMATS, VIGNETTE_LIST_FORMATS
 
 AREA_CHOICES = click.Choice(completion.AREAS)
 
@@ -58,7 +59,7 @@ def vignettes_list(area, tag, vignette_dir):
 @vignettes.command("show")
 @click.argument("vignette_id", metavar="ID", shell_complete=completion.vignette_ids)
 @vignettes_option
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(VIGNETTE_LIST_FORMATS), default="text", show_default=True)
 def vignettes_show(vignette_id, vignette_dir, fmt):
     """Show one vignette as a trainee reads it: title, setting, difficulty, narrative.
 
@@ -94,7 +95,7 @@ def exercise():
 @click.option("-o", "--output", "directory", metavar="DIR", required=True, type=click.Path(file_okay=False),
               help="Folder for the pack (created; refused if it holds files, unless --force).")
 @click.option("--title", metavar="TEXT", help="Title printed on the student sheet and the key.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["html", "markdown"]), default="html", show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(EXERCISE_PACK_FORMATS), default="html", show_default=True)
 @click.option("--force", is_flag=True, help="Write into DIR although it holds files (overwrites the pack's files).")
 @vignettes_option
 @rules_option

@@ -17,7 +17,16 @@ from ipt_expert.cli.options import (
     rules_option,
     school_option,
 )
-from ipt_expert.io.constants import AREAS, CHECK_FORMATS, EVALUATION_FORMATS, REPORT_FORMATS, RULE_KINDS, VERSION
+from ipt_expert.io.constants import (
+    AREAS,
+    CHECK_FORMATS,
+    EVALUATION_FORMATS,
+    EXPLAIN_FORMATS,
+    REPORT_FORMATS,
+    RULE_KINDS,
+    VERSION,
+    WHATIF_FORMATS,
+)
 from ipt_expert.io.errors import (
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -120,8 +129,6 @@ def _count(number: int, noun: str) -> str:
 
 AREA_NAMES = {**{area: area for area in AREAS}, "dispute": "role_dispute", "transition": "role_transition",
               "deficits": "interpersonal_deficits"}
-WHATIF_FORMATS = REPORT_FORMATS
-EXPLAIN_FORMATS = ("text", "json")
 
 
 def _case_path(name: str) -> str:

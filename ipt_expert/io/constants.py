@@ -27,6 +27,10 @@ RULE_KINDS = ("evidence", "flag", "missing", "note")
 REPORT_FORMATS = ("text", "markdown", "html", "json")
 EVALUATION_FORMATS = ("text", "markdown", "csv", "json", "html")
 CHECK_FORMATS = ("text", "json")
+EXPLAIN_FORMATS = ("text", "json")
+WHATIF_FORMATS = REPORT_FORMATS
+VIGNETTE_LIST_FORMATS = ("text", "json")
+EXERCISE_PACK_FORMATS = ("html", "markdown")
 # What a file's suffix promises: the formats that may be written under it, the first chosen when no
 # --format is given. .txt holds any plain-text format; the others exactly theirs (ipt_expert/io/output.py).
 SUFFIX_FORMATS = {".txt": ("text", "markdown", "csv"), ".text": ("text", "markdown", "csv"),

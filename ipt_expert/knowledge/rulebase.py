@@ -116,7 +116,23 @@ def load_knowledge_base(directory: str | os.PathLike) -> KnowledgeBase:
 
 @lru_cache(maxsize=8)
 def _load_cached(resolved: str, stamp: tuple, shown: str) -> KnowledgeBase:
+    from ipt_expert.knowledge import cache
+
+    files = sorted(Path(resolved).glob("*.yaml"))
+    try:
+        key = cache.key_of(files)
+    except OSError:
+        key = None              # a file that cannot be read: the reading below says so, located
+    kept = cache.read(key, (Policy, AreaInfo)) if key else None
+    if kept is not None:
+        # The files' shown names follow the directory as the user named it this time.
+        shown_files = tuple(str(Path(shown) / Path(name).name) for name in kept["files"])
+        for rule in kept["rules"]:
+            rule.file = str(Path(shown) / Path(rule.file).name)
+        return KnowledgeBase(directory=shown, rules=kept["rules"], policy=kept["policy"], files=shown_files)
     reading = read_rule_base(resolved, shown, collect=False)
+    if key:
+        cache.write(key, reading.rules, reading.policy, reading.files)
     return KnowledgeBase(directory=shown, rules=reading.rules, policy=reading.policy, files=reading.files)
 
 

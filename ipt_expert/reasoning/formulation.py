@@ -27,6 +27,14 @@ DISCLAIMER = ("ipt-expert is a decision aid for clinicians trained in interperso
               "It does not diagnose, and its ranking is a starting point for clinical judgement, "
               "to be checked against the inventory and agreed with the patient.")
 CLOSE_CALL = 0.1   # score gap under which the top two areas are a close call
+# What a report says above everything when a stop flag stands, and when the rule pack lacks
+# shipped safety rules: carried in the JSON, so that every consumer says the same.
+STOP_TEXT = ("A safety concern comes first: address it before any IPT formulation. "
+             "The ranking below is provisional.")
+MISSING_SAFETY_TEXT = ("This rule pack removes or weakens safety rules of the shipped rule base, so the absence "
+                       "of a safety flag here proves nothing: screen for safety yourself. The ranking is "
+                       "provisional.")
+SHIPPED_RULES = "the shipped rule base"       # the JSON's 'rules' for the shipped rule base, not a path
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ class Formulation:
         from ipt_expert.io.resources import shipped_rules_dir
         try:
             if Path(self.rules_dir).resolve() == shipped_rules_dir().resolve():
-                return "the shipped rule base"
+                return SHIPPED_RULES
         except OSError:
             pass
         return str(self.rules_dir)
@@ -152,6 +160,9 @@ class Formulation:
             "privacy": privacy_warnings(self.case.data),
             "timing": timing_warnings(self.case.data),
             "rules": self.rules_label,
+            "rules_are_shipped": self.rules_label == SHIPPED_RULES,
+            "stop_text": STOP_TEXT if any(flag["severity"] == "stop" for flag in self.flags) else None,
+            "missing_safety_text": MISSING_SAFETY_TEXT if self.missing_safety_rules else None,
             "focus_thresholds": {"second_area_min_score": self.policy.second_area_min_score,
                                  "second_area_max_gap": self.policy.second_area_max_gap},
             "inventory": copy.deepcopy(self.inventory),

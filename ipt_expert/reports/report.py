@@ -22,11 +22,6 @@ if TYPE_CHECKING:    # reports need only the formulation's JSON, never the engin
 
 _TEMPLATE_SUFFIXES = {"text": "txt", "markdown": "md", "html": "html", "json": "json"}
 FORMATS = {fmt: f"formulation.{_TEMPLATE_SUFFIXES[fmt]}.j2" for fmt in REPORT_FORMATS}
-STOP_TEXT = ("A safety concern comes first: address it before any IPT formulation. "
-             "The ranking below is provisional.")
-MISSING_SAFETY_TEXT = ("This rule pack removes or weakens safety rules of the shipped rule base, so the absence "
-                       "of a safety flag here proves nothing: screen for safety yourself. The ranking is "
-                       "provisional.")
 
 
 def evidence_groups(entries: list) -> list:
@@ -56,8 +51,8 @@ def report_context(report: dict) -> dict:
     return {
         "report": report,
         "disclaimer": report["disclaimer"],
-        "stop_text": STOP_TEXT,
-        "missing_safety_text": MISSING_SAFETY_TEXT,
+        "stop_text": report["stop_text"],
+        "missing_safety_text": report["missing_safety_text"],
         "areas": {c["area"]: {"name": c["name"], "also_called": c["also_called"],
                               "rater_agreement": c["rater_agreement"]} for c in report["candidates"]},
         "statement": report["draft"],
@@ -67,7 +62,7 @@ def report_context(report: dict) -> dict:
                                         "against": evidence_groups(c["against"])}
                             for c in report["candidates"]},
         "rules_dir": report["rules"],
-        "rules_are_shipped": report["rules"] == "the shipped rule base",   # Formulation.rules_label's words
+        "rules_are_shipped": report["rules_are_shipped"],
         "close_call": report["close_call"],
     }
 

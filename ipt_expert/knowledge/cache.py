@@ -1,0 +1,152 @@
+"""A cache of the checked rule base, so that a cold command does not parse and check it again.
+
+Reading the shipped rule base (YAML parsing, the rules schema, compiling
+every condition and sentence, the join budget) costs about as much as the
+rest of a cold ``formulate``. Its outcome depends only on the rule files'
+bytes and on this version of ipt-expert, so it is kept, as JSON (data, never
+code: never a serialised Python object), in the user's cache folder under a key made of both.
+
+What makes it safe to trust:
+
+* the key is a SHA-256 of the package version, the cache format and every
+  rule file's name and content: an edited file is a new key, never a stale
+  hit;
+* a file is read only when its folder and itself belong to the user running
+  the command and no one else can write to them (never trusted across
+  users); anything unreadable, of another version or another key is ignored
+  and rebuilt;
+* it is written to a temporary file and renamed into place (atomic), mode
+  0600 in a 0700 folder; a cache that cannot be written is no error.
+
+``IPT_EXPERT_CACHE_DIR`` chooses the folder; ``IPT_EXPERT_NO_CACHE=1`` turns
+the cache off. It holds rules, never case data.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from ipt_expert.io.constants import VERSION
+from ipt_expert.knowledge.conditions import FieldTest, Group, Pattern, RuleSpec
+
+FORMAT = 1
+MAX_RULE_FILE_BYTES = 2_000_000       # yamlio.MAX_FILE_BYTES, the reader's own limit
+_CLASSES = {cls.__name__: cls for cls in (FieldTest, Group, Pattern, RuleSpec)}
+
+
+def cache_dir() -> Path | None:
+    """The folder of the cache, or None when it is turned off."""
+    if os.environ.get("IPT_EXPERT_NO_CACHE"):
+        return None
+    chosen = os.environ.get("IPT_EXPERT_CACHE_DIR")
+    if chosen:
+        return Path(chosen)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("ipt-expert", appauthor=False)) / "rulebases"
+
+
+def key_of(files: list) -> str:
+    """The cache key of a rule directory: this version, the format and every file's name and bytes."""
+    digest = hashlib.sha256(f"ipt-expert {VERSION} cache {FORMAT}\n".encode())
+    for path in sorted(files, key=lambda p: p.name):
+        # Only regular files of a rule file's size: a FIFO would block the read, and the
+        # reader refuses both with a located message, which the caller then shows.
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RULE_FILE_BYTES:
+            raise OSError(f"{path.name} is not a rule file the cache can key")
+        content = path.read_bytes()
+        digest.update(f"{path.name}\0{len(content)}\0".encode())
+        digest.update(content)
+    return digest.hexdigest()
+
+
+def _encode(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)
+                  if not f.name.startswith("_")}
+        return {"$class": type(value).__name__, "fields": fields}
+    if isinstance(value, tuple):
+        return {"$tuple": [_encode(v) for v in value]}
+    if isinstance(value, frozenset):
+        return {"$frozenset": sorted((_encode(v) for v in value), key=json.dumps)}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) and not k.startswith("$") for k in value):
+            raise TypeError("a mapping the cache cannot hold")
+        return {k: _encode(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    raise TypeError(f"a {type(value).__name__} the cache cannot hold")
+
+
+def _decode(value, classes: dict):
+    if isinstance(value, list):
+        return [_decode(v, classes) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "$tuple" in value:
+        return tuple(_decode(v, classes) for v in value["$tuple"])
+    if "$frozenset" in value:
+        return frozenset(_decode(v, classes) for v in value["$frozenset"])
+    if "$class" in value:
+        cls = classes[value["$class"]]        # only the classes named: a KeyError otherwise
+        return cls(**{k: _decode(v, classes) for k, v in value["fields"].items()})
+    return {k: _decode(v, classes) for k, v in value.items()}
+
+
+def _private_to_me(path: Path) -> bool:
+    info = path.stat()
+    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def read(key: str, policy_classes: tuple) -> dict | None:
+    """The cached reading for ``key`` ({rules, policy, files}), or None when there is none to trust.
+
+    ``policy_classes``: the dataclasses a policy is made of (the loader's own).
+    """
+    folder = cache_dir()
+    if folder is None:
+        return None
+    path = folder / f"{key}.json"
+    try:
+        if not (_private_to_me(folder) and _private_to_me(path)):
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != VERSION or data.get("format") != FORMAT or data.get("key") != key:
+            return None
+        classes = {**_CLASSES, **{cls.__name__: cls for cls in policy_classes}}
+        return {"rules": _decode(data["rules"], classes), "policy": _decode(data["policy"], classes),
+                "files": tuple(data["files"])}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None            # missing, unreadable, damaged or of another shape: rebuilt by the caller
+
+
+def write(key: str, rules: tuple, policy, files: tuple) -> None:
+    """Keep a checked reading under ``key``; silently nothing when the folder cannot be written."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        data = {"version": VERSION, "format": FORMAT, "key": key, "rules": _encode(rules),
+                "policy": _encode(policy), "files": list(files)}
+        text = json.dumps(data, separators=(",", ":"))
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private_to_me(folder):
+            return
+        handle, temporary = tempfile.mkstemp(prefix=".rulebase-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temporary, folder / f"{key}.json")
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+    except (OSError, TypeError):
+        return

@@ -1,0 +1,125 @@
+"""The checked rule base is kept between commands, and only a cache that can be trusted is read (issue 16.4)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+from conftest import REPO
+
+from ipt_expert.io.constants import VERSION
+from ipt_expert.knowledge import cache, rulebase
+
+
+def rulebase_version():
+    return VERSION
+
+
+@pytest.fixture
+def rules_copy(tmp_path, monkeypatch):
+    """A copy of the shipped rules and an empty cache folder of its own."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("IPT_EXPERT_CACHE_DIR", str(folder))
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    rulebase._load_cached.cache_clear()
+    yield rules, folder
+    rulebase._load_cached.cache_clear()
+
+
+def _load(rules):
+    rulebase._load_cached.cache_clear()        # the in-process memo would hide the file cache
+    return rulebase.load_knowledge_base(rules)
+
+
+def _refuse_to_read(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the rule files were read again")
+    monkeypatch.setattr(rulebase, "read_rule_base", refuse)
+
+
+def test_a_second_load_comes_from_the_cache_and_is_the_same(rules_copy, monkeypatch):
+    rules, folder = rules_copy
+    first = _load(rules)
+    assert [p.suffix for p in folder.iterdir()] == [".json"]
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert oct(next(folder.iterdir()).stat().st_mode & 0o777) == "0o600"
+    _refuse_to_read(monkeypatch)
+    second = _load(rules)
+    assert second.rules == first.rules and second.policy == first.policy and second.files == first.files
+
+
+def test_an_edited_rule_file_is_a_new_key(rules_copy):
+    rules, folder = rules_copy
+    _load(rules)
+    policy = rules / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    _load(rules)
+    assert len(list(folder.iterdir())) == 2
+
+
+@pytest.mark.parametrize("damage", ["not json", "other version", "other key", "unknown class"])
+def test_a_damaged_or_foreign_cache_file_is_ignored_and_rebuilt(rules_copy, damage):
+    rules, folder = rules_copy
+    first = _load(rules)
+    path = next(folder.iterdir())
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if damage == "not json":
+        text = "{not json"
+    else:
+        if damage == "other version":
+            data["version"] = "0.0.0-other"
+        elif damage == "other key":
+            data["key"] = "0" * 64
+        else:
+            data["rules"]["$tuple"][0]["$class"] = "Popen"
+        text = json.dumps(data)
+    path.write_text(text, encoding="utf-8")
+    assert cache.read(path.stem, (rulebase.Policy, rulebase.AreaInfo)) is None
+    assert _load(rules).rules == first.rules
+    rebuilt = json.loads(path.read_text(encoding="utf-8"))      # written again, whole and current
+    assert rebuilt["key"] == path.stem and rebuilt["version"] == rulebase_version()
+
+
+def test_a_cache_others_can_write_is_never_trusted(rules_copy, monkeypatch):
+    rules, folder = rules_copy
+    _load(rules)
+    path = next(folder.iterdir())
+    os.chmod(path, 0o666)
+    assert cache.read(path.stem, (rulebase.Policy, rulebase.AreaInfo)) is None
+    os.chmod(path, 0o600)
+    os.chmod(folder, 0o777)
+    assert cache.read(path.stem, (rulebase.Policy, rulebase.AreaInfo)) is None
+    os.chmod(folder, 0o700)
+    assert cache.read(path.stem, (rulebase.Policy, rulebase.AreaInfo)) is not None
+
+
+def test_a_cache_of_another_user_is_never_trusted(rules_copy, monkeypatch):
+    rules, folder = rules_copy
+    _load(rules)
+    path = next(folder.iterdir())
+    monkeypatch.setattr(os, "getuid", lambda: os.stat(path).st_uid + 1)
+    assert cache.read(path.stem, (rulebase.Policy, rulebase.AreaInfo)) is None
+
+
+def test_no_cache_when_turned_off_or_unwritable(rules_copy, monkeypatch, tmp_path):
+    rules, folder = rules_copy
+    monkeypatch.setenv("IPT_EXPERT_NO_CACHE", "1")
+    _load(rules)
+    assert not folder.exists()
+    monkeypatch.delenv("IPT_EXPERT_NO_CACHE")
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("IPT_EXPERT_CACHE_DIR", str(blocked / "cache"))
+    assert _load(rules).rules                 # a cache that cannot be written is no error
+
+
+def test_rule_errors_still_name_the_folder_as_given(rules_copy, monkeypatch, tmp_path):
+    rules, _ = rules_copy
+    _load(rules)
+    moved = tmp_path / "moved"
+    shutil.copytree(rules, moved)
+    _refuse_to_read(monkeypatch)
+    kb = _load(moved)
+    assert all(rule.file.startswith(str(moved)) for rule in kb.rules)
