@@ -162,8 +162,12 @@ def _normal(word: str) -> str:
     return " ".join(word.lower().replace("_", " ").replace("-", " ").split())
 
 
-def parse_answer(question: Question, text: str, persons: tuple = ()):
+def parse_answer(question: Question, text: str, persons: tuple = (), onset=None):
     """The value an answer gives the question's field; SKIP for an empty answer.
+
+    ``onset`` is the onset already given (``episode.onset_months_ago``): a
+    time before onset answered as "7 months ago" counts from today and is
+    converted through it (see ``read_time``).
 
     Raises AnswerError with what is allowed (and the nearest allowed value)
     when the answer cannot be taken.
@@ -175,8 +179,15 @@ def parse_answer(question: Question, text: str, persons: tuple = ()):
         if question.kind in ("label", "case_id"):
             raise AnswerError("a label is needed here; press Enter to leave it out")
         return UNKNOWN
+    if question.kind == "months" and _relative_to_onset(question):
+        return _in_range(question, read_time(answer, onset, allow_after=(question.minimum or 0) < 0))
     parse = _PARSERS[question.kind]
     return parse(question, answer, persons)
+
+
+def _relative_to_onset(question: Question) -> bool:
+    """Whether the field counts months before the onset (the onset itself counts from today)."""
+    return question.path.endswith("before_onset")
 
 
 def _parse_yes_no(question: Question, answer: str, persons: tuple):
@@ -210,24 +221,100 @@ def _parse_number(question: Question, answer: str, persons: tuple):
         if not re.fullmatch(r"\d+", answer):
             raise AnswerError(f"'{answer}' is not a whole number; write a count such as 3, or unknown")
         value = int(answer)
+    return _in_range(question, value)
+
+
+def _in_range(question: Question, value):
     low, high = question.minimum, question.maximum
     if (low is not None and value < low) or (high is not None and value > high):
         raise AnswerError(f"{_plain(value)} is out of range; expected a number from {_plain(low)} to {_plain(high)}")
     return value
 
 
+def read_time(answer: str, onset=None, *, allow_after: bool = True):
+    """Months before onset for an answer about when something happened (negative: after onset).
+
+    The reader of every "when, relative to onset?" answer, the interview's and
+    a web form's alike; a pure function of the answer and the onset already
+    given. "3 months before", "2 after", "8 weeks before onset", "1 year
+    before" and a bare 3 count from the onset. "7 months ago" and "3 years ago"
+    count from today, so they are converted through ``onset`` (the onset's
+    months ago): 7 months ago with onset 5 months ago is 2 months before
+    onset, 2 months ago is 3 after it. Refused (AnswerError, saying what to
+    write) when the onset is not known, and when the time falls after onset
+    but ``allow_after`` is false.
+    """
+    match = _TIMING.match(answer)
+    if not match:
+        raise AnswerError(f"'{answer}' is not a time; write months, e.g. 3, '3 months before', '8 weeks before', "
+                          "'2 after'" if allow_after else f"'{answer}' is not a time; write months, e.g. 3 or "
+                          "'3 months before'")
+    amount = _amount(match)
+    direction = (match.group("dir") or "").lower()
+    if direction != "ago":
+        after = direction in ("after", "later")
+        if after and not allow_after:
+            raise AnswerError("this time must come before the onset; write how many months before, e.g. 3")
+        return -amount if after and amount else amount
+    if isinstance(onset, bool) or not isinstance(onset, (int, float)):
+        raise AnswerError(f"'{answer}' counts from today, and the onset is not known yet; answer relative to onset "
+                          "(e.g. '3 months before', '2 after'), or give the onset first")
+    before = _tidy(amount - onset)
+    if before < 0 and not allow_after:
+        raise AnswerError(f"'{answer}' is {_plain(-before)} months after the onset ({_plain(onset)} months ago); "
+                          "this time must come before the onset")
+    return before
+
+
 def _months(answer: str, allow_after: bool):
+    """Months ago (the onset), or months before onset where no 'ago' answer is read."""
     match = _TIMING.match(answer)
     if not match:
         raise AnswerError(f"'{answer}' is not a time; write months, e.g. 3, '3 months before', '8 weeks before', "
                           "'2 after'" if allow_after else f"'{answer}' is not a number of months; write e.g. 4")
-    amount = float(match.group("n")) * _PER_MONTH[(match.group("unit") or "m")[0].lower()]
+    amount = _amount(match)
     after = (match.group("dir") or "").lower() in ("after", "later")
     if after and not allow_after:
         raise AnswerError("write how many months ago, e.g. 4")
-    amount = round(amount, 1)
-    amount = int(amount) if amount == int(amount) else amount
     return -amount if after and amount else amount
+
+
+def _amount(match) -> int | float:
+    return _tidy(float(match.group("n")) * _PER_MONTH[(match.group("unit") or "m")[0].lower()])
+
+
+def _tidy(amount: float) -> int | float:
+    """Months to one decimal, a whole number as an int (a case file reads 2, not 2.0)."""
+    amount = round(amount, 1)
+    return int(amount) if amount == int(amount) else amount
+
+
+def answer_notes(question: Question, text: str, value, data: dict) -> list:
+    """What to say back after an answer is taken: the value stored for a time counted from today
+    ("stored as 2 months before onset"), and a warning when a time lies beyond what the patient's
+    age group can have lived (the answer is kept: the clinician may know better)."""
+    from .timespan import implausible_months
+
+    notes = []
+    if question.kind != "months" or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return notes
+    match = _TIMING.match(" ".join(str(text).split()))
+    if _relative_to_onset(question) and match and (match.group("dir") or "").lower() == "ago":
+        notes.append(f"stored as {months_relative_to_onset(value)}")
+    what = {"episode.onset_months_ago": "the onset", "conflict_months_before_onset": "the conflict's start",
+            "months_before_onset": "the event"}.get(question.path, "this time")
+    warning = implausible_months(value, get_path(data, "patient.age_group"), what)
+    if warning:
+        notes.append(f"Warning: {warning}")
+    return notes
+
+
+def months_relative_to_onset(months) -> str:
+    """A value of a months-before-onset field in words: '2 months before onset', '3 months after onset'."""
+    if months == 0:
+        return "at onset (0)"
+    side = "before" if months > 0 else "after"
+    return f"{_plain(abs(months))} months {side} onset"
 
 
 def _plain(value) -> str:

@@ -18,6 +18,7 @@ from .interview import (
     AnswerError,
     Question,
     Section,
+    answer_notes,
     answered,
     applies,
     complete_case,
@@ -110,10 +111,11 @@ class Interview:
         persons = person_labels(self.data)
         if question.kind == "label":
             persons = tuple(p for p in persons if p != record.get("id"))
+        onset = get_path(self.data, "episode.onset_months_ago")     # "7 months ago" is converted through it
 
         def validate(text: str):
             try:
-                parse_answer(question, text if text.strip() else default, persons)
+                parse_answer(question, text if text.strip() else default, persons, onset)
             except AnswerError as exc:
                 return exc.message
             return True
@@ -122,7 +124,7 @@ class Interview:
             raw = self.io.ask(question, default, validate)
             text = raw if raw.strip() else default
             try:
-                value = parse_answer(question, text, persons)
+                value = parse_answer(question, text, persons, onset)
             except AnswerError as exc:
                 self.io.say(f"  {exc.message}")
                 continue
@@ -131,6 +133,8 @@ class Interview:
                 default = ""
                 continue
             set_path(record, question.path, value)
+            for note in answer_notes(question, text, value, self.data):
+                self.io.say(f"  {note}")
             if question.kind == "label" and value != SKIP and "relationship" not in record:
                 self._suggest_relationship(record, value)
             return

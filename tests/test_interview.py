@@ -6,8 +6,16 @@ import yaml
 
 from ipt_expert.case import load_case
 from ipt_expert.formulation import formulate
-from ipt_expert.interview import AnswerError, parse_answer, privacy_concern, script
+from ipt_expert.interview import (
+    AnswerError,
+    answer_notes,
+    parse_answer,
+    privacy_concern,
+    read_time,
+    script,
+)
 from ipt_expert.interview_flow import Interview, read_draft
+from ipt_expert.timespan import implausible_months
 
 CTRL_C = object()
 
@@ -18,6 +26,7 @@ class ScriptedIo:
     def __init__(self, answers):
         self.answers = list(answers)
         self.transcript: list = []
+        self.texts: list = []             # the wording of each question asked, in order
 
     def _next(self, what):
         if not self.answers:
@@ -32,6 +41,7 @@ class ScriptedIo:
 
     def ask(self, question, default, validate):
         self.transcript.append(("ask", question.path))
+        self.texts.append(question.text)
         return self._next(question.path)
 
     def menu(self, message, choices):
@@ -248,3 +258,87 @@ def test_a_patient_who_is_not_perinatal_is_not_asked_about_the_baby(kb, tmp_path
     shown = [text for kind, text in io.transcript if kind == "say"]
     assert any(text.startswith("Questions that would most change this") for text in shown)
     assert not any("baby" in text for text in shown)
+
+
+# -- times counted from today (issue 20.1) ---------------------------------------
+
+@pytest.mark.parametrize("path,section,answer,onset,value", [
+    ("conflict_months_before_onset", "persons", "7 months ago", 5, 2),
+    ("months_before_onset", "events", "3 years ago", 5, 31),
+    ("months_before_onset", "events", "2 months ago", 5, -3),         # after onset, where the field allows it
+    ("months_before_onset", "events", "5 months ago", 5, 0),
+    ("months_before_onset", "events", "3 months before", 5, 3),       # relative to onset: the onset plays no part
+])
+def test_a_time_ago_counts_from_today_through_the_onset(path, section, answer, onset, value):
+    assert parse_answer(question(path, section), answer, onset=onset) == value
+
+
+@pytest.mark.parametrize("onset", [None, "unknown"])
+def test_a_time_ago_without_a_known_onset_is_refused_with_a_hint(onset):
+    with pytest.raises(AnswerError) as info:
+        parse_answer(question("months_before_onset", "events"), "7 months ago", onset=onset)
+    assert info.value.message == ("'7 months ago' counts from today, and the onset is not known yet; answer "
+                                  "relative to onset (e.g. '3 months before', '2 after'), or give the onset first")
+
+
+def test_a_time_ago_after_onset_is_refused_where_the_field_takes_no_after():
+    assert read_time("7 months ago", 5, allow_after=False) == 2
+    with pytest.raises(AnswerError) as info:
+        read_time("2 months ago", 5, allow_after=False)
+    assert info.value.message == ("'2 months ago' is 3 months after the onset (5 months ago); this time must "
+                                  "come before the onset")
+
+
+def test_the_onset_itself_is_counted_from_today():
+    assert parse_answer(question("episode.onset_months_ago"), "5 months ago") == 5
+    assert parse_answer(question("episode.onset_months_ago"), "2 years ago") == 24
+
+
+@pytest.mark.parametrize("answer,value,note", [
+    ("7 months ago", 2, "stored as 2 months before onset"),
+    ("2 months ago", -3, "stored as 3 months after onset"),
+    ("5 months ago", 0, "stored as at onset (0)"),
+])
+def test_a_time_ago_is_said_back_as_stored(answer, value, note):
+    data = {"episode": {"onset_months_ago": 5}, "patient": {"age_group": "adult"}}
+    assert answer_notes(question("months_before_onset", "events"), answer, value, data) == [note]
+
+
+def test_a_time_relative_to_onset_needs_no_note():
+    data = {"episode": {"onset_months_ago": 5}, "patient": {"age_group": "adult"}}
+    assert answer_notes(question("months_before_onset", "events"), "3 months before", 3, data) == []
+
+
+EPISODE_ONSET_5 = EPISODE_OF_A_MIGRANT[:5] + ["5"] + EPISODE_OF_A_MIGRANT[6:]
+
+
+def test_an_interview_stores_a_conflict_begun_7_months_ago_as_2_before_onset(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    husband = HUSBAND[:5] + ["7 months ago"] + HUSBAND[6:]
+    answers = (EPISODE_ONSET_5 + SAFETY_CLEAR + ["add"] + husband + ["done", "done"]
+               + SOCIAL + NO_SUBSTANCES + ["case.yaml"])
+    io = ScriptedIo(answers)
+    assert Interview(io, kb).run() == "case.yaml"
+    assert load_case("case.yaml").data["persons"][0]["conflict_months_before_onset"] == 2
+    assert "  stored as 2 months before onset" in io.said().splitlines()
+
+
+# -- times beyond the patient's life (issue 20.2) -----------------------------------
+
+def test_a_time_beyond_the_age_groups_span_is_warned_about_and_kept(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    husband = HUSBAND[:5] + ["999 months before"] + HUSBAND[6:]
+    answers = (EPISODE_OF_A_MIGRANT + SAFETY_CLEAR + ["add"] + husband + ["done", "done"]
+               + SOCIAL + NO_SUBSTANCES + ["case.yaml"])
+    io = ScriptedIo(answers)
+    assert Interview(io, kb).run() == "case.yaml"
+    assert load_case("case.yaml").data["persons"][0]["conflict_months_before_onset"] == 999    # kept
+    warning = implausible_months(999, "adult", "the conflict's start")
+    assert f"  Warning: {warning}" in io.said().splitlines()
+
+
+def test_a_plausible_time_raises_no_warning():
+    data = {"episode": {"onset_months_ago": 5}, "patient": {"age_group": "adult"}}
+    assert answer_notes(question("months_before_onset", "events"), "40 years before", 480, data) == []
+    child = {"patient": {"age_group": "child"}}
+    assert answer_notes(question("months_before_onset", "events"), "20 years before", 240, child) != []

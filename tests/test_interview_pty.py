@@ -79,11 +79,12 @@ MENU = r"what next\?"
 
 def test_a_full_interview_of_a_two_area_case(tmp_path):
     doctor = Clinician(tmp_path, "-o", "case.yaml")
-    for prompt, text in EPISODE + SAFETY:
+    onset_5 = [(prompt, "5" if prompt == "months ago did" else text) for prompt, text in EPISODE]
+    for prompt, text in onset_5 + SAFETY:
         doctor.answer(prompt, text)
     doctor.choose(MENU, "1")                                        # add a person
     for prompt, text in [("Role label", "husband"), ("Relationship", ""), ("Ring of the", "inner"),
-                         ("Alive", "yes"), ("Conflict with", "overt"), ("When did the conflict", "3 months before"),
+                         ("Alive", "yes"), ("Conflict with", "overt"), ("When did the conflict", "7 months ago"),
                          ("expect the same", "no"), ("Stage of the dispute", "impasse"), ("Infidelity", "no"),
                          ("Violent, abusive", "no"), ("confide", "no"), ("matters most", "no")]:
         doctor.answer(prompt, text)
@@ -100,6 +101,9 @@ def test_a_full_interview_of_a_two_area_case(tmp_path):
     doctor.expect("Saved case.yaml")
     assert doctor.finish() == 0
     case = load_case(str(tmp_path / "case.yaml"))
+    # 7 months ago, with the onset 5 months ago, is 2 months before onset (issue 20.1), and is said so
+    assert case.data["persons"][0]["conflict_months_before_onset"] == 2
+    assert "stored as 2 months before onset" in doctor.shown()
     assert case.data["events"][0]["kind"] == "migration"            # 'emigrated' understood
     assert case.data["persons"][0]["relationship"] == "partner"     # offered from 'husband', kept with Enter
     from ipt_expert.resources import shipped_rules_dir
