@@ -9,6 +9,7 @@ from ipt_expert.formulation import formulate
 from ipt_expert.interview import (
     AnswerError,
     answer_notes,
+    applies,
     parse_answer,
     privacy_concern,
     read_time,
@@ -154,7 +155,7 @@ EPISODE_OF_A_MIGRANT = ["migrant-dispute", "", "major depressive episode", "mode
                         "yes"]
 SAFETY_CLEAR = ["none", "no", "no", "no", "none", "no", "none", "no"]
 HUSBAND = ["husband", "", "inner", "yes", "overt", "3 months before", "no", "impasse", "no", "no", "no", "no"]
-MIGRATION = ["migration", "5 months before", "", "yes", "yes", "yes", "", ""]
+MIGRATION = ["migration", "5 months before", "", "yes", "yes", "yes", "", "", ""]
 SOCIAL = ["1", "6", "since onset"]
 NO_SUBSTANCES = ["none"]
 
@@ -342,3 +343,20 @@ def test_a_plausible_time_raises_no_warning():
     assert answer_notes(question("months_before_onset", "events"), "40 years before", 480, data) == []
     child = {"patient": {"age_group": "child"}}
     assert answer_notes(question("months_before_onset", "events"), "20 years before", 240, child) != []
+
+
+# -- "matters most" of life events too (issue 20.3) -----------------------------------
+
+@pytest.mark.parametrize("kind", ["death", "move", "migration", "recovery", "job_loss"])
+def test_matters_most_is_asked_of_the_life_events_a_rule_reads_it_of(kind):
+    assert applies(question("matters_most", "events"), {"kind": kind})
+
+
+def test_the_interview_asks_what_matters_most_of_a_life_event(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    migration = MIGRATION[:-1] + ["yes"]                            # after guilt: what matters most
+    answers = (EPISODE_OF_A_MIGRANT + SAFETY_CLEAR + ["done", "add"] + migration + ["done"]
+               + SOCIAL + NO_SUBSTANCES + ["case.yaml"])
+    io = ScriptedIo(answers)
+    assert Interview(io, kb).run() == "case.yaml"
+    assert load_case("case.yaml").data["events"][0]["matters_most"] is True
