@@ -290,12 +290,16 @@ def _tidy(amount: float) -> int | float:
 
 
 def answer_notes(question: Question, text: str, value, data: dict) -> list:
-    """What to say back after an answer is taken: the value stored for a time counted from today
-    ("stored as 2 months before onset"), and a warning when a time lies beyond what the patient's
-    age group can have lived (the answer is kept: the clinician may know better)."""
+    """What to say back after an answer is taken: the person an everyday word was read as, the value
+    stored for a time counted from today ("stored as 2 months before onset"), and a warning when a
+    time lies beyond what the patient's age group can have lived (the answer is kept: the clinician
+    may know better)."""
     from .timespan import implausible_months
 
     notes = []
+    if question.kind == "person" and isinstance(value, str) and value not in (SKIP, UNKNOWN) \
+            and value != " ".join(str(text).lower().split()):
+        notes.append(f"read as '{value}', a person of the inventory")      # 'dad' for the father
     if question.kind != "months" or isinstance(value, bool) or not isinstance(value, (int, float)):
         return notes
     match = _TIMING.match(" ".join(str(text).split()))
@@ -337,9 +341,23 @@ def _parse_person(question: Question, answer: str, persons: tuple):
         return label
     if not persons:
         raise AnswerError("no persons are in the inventory yet; press Enter for none")
+    meant = [p for p in persons if _stands_for(label, p)]
+    if len(meant) == 1:
+        return meant[0]
     close = difflib.get_close_matches(label, list(persons), n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     raise AnswerError(f"'{answer}' is not a person in the inventory{hint}; choose from: {', '.join(persons)}")
+
+
+def _stands_for(word: str, label: str) -> bool:
+    """Whether an everyday word names the person of a role label ('dad' the father, 'hubby' the husband),
+    read through the role words of data/synonyms.yaml (the label, its last word, and their words)."""
+    from .rationale import compile_words, load_vocabulary
+
+    role = load_vocabulary().role
+    last = re.split(r"[\s_\-]+", label)[-1]
+    pattern = compile_words((label, last, *role.get(last, ()), *role.get(label, ())))
+    return bool(pattern and pattern.fullmatch(word))
 
 
 def _parse_case_id(question: Question, answer: str, persons: tuple):

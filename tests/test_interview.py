@@ -360,3 +360,32 @@ def test_the_interview_asks_what_matters_most_of_a_life_event(kb, tmp_path, monk
     io = ScriptedIo(answers)
     assert Interview(io, kb).run() == "case.yaml"
     assert load_case("case.yaml").data["events"][0]["matters_most"] is True
+
+
+# -- everyday kin words (issue 20.4) --------------------------------------------------
+
+@pytest.mark.parametrize("label", ["dad", "hubby", "mum", "my dad", "nan", "other half"])
+def test_everyday_kin_words_are_not_taken_for_names(label):
+    assert privacy_concern(question("id", "persons"), label) is None
+
+
+def test_a_kin_word_names_the_person_it_stands_for():
+    q = question("person", "events")
+    assert parse_answer(q, "dad", persons=("father", "wife")) == "father"
+    assert parse_answer(q, "hubby", persons=("husband",)) == "husband"
+    assert answer_notes(q, "dad", "father", {}) == ["read as 'father', a person of the inventory"]
+    assert answer_notes(q, "father", "father", {}) == []
+
+
+def test_a_dad_in_the_inventory_can_be_the_person_of_a_death(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    dad = ["dad", "", "inner", "no", "none", "no", "no", "yes"]
+    death = ["death", "4 months before", "dad", "yes", "yes", "chronic", "no", "yes", "no", "yes"]
+    answers = (EPISODE_OF_A_MIGRANT + SAFETY_CLEAR + ["add"] + dad + ["done", "add"] + death + ["done"]
+               + SOCIAL + NO_SUBSTANCES + ["case.yaml"])
+    io = ScriptedIo(answers)
+    assert Interview(io, kb).run() == "case.yaml"
+    data = load_case("case.yaml").data
+    assert data["persons"][0]["relationship"] == "parent"          # 'dad' said it
+    assert data["events"][0]["person"] == "dad"
+    assert not any(kind == "confirm" and "role label" in text for kind, text in io.transcript)
