@@ -13,6 +13,7 @@ import pexpect
 
 from ipt_expert.case import load_case
 from ipt_expert.formulation import formulate
+from ipt_expert.interview_flow import read_draft
 
 # Patterns that match a prompt while it waits for input (once answered, questionary reprints the
 # question with the answer, which must not be taken for the next prompt).
@@ -43,7 +44,7 @@ class Clinician:
             found = self.child.expect([prompt, FOLLOW_UPS])
             if found == 0:
                 break
-            self.child.send("n")
+            self.child.send("n\r")
         self.child.send(text + ("\r" if enter else ""))
 
     def choose(self, prompt: str, shortcut: str) -> None:
@@ -51,13 +52,13 @@ class Clinician:
         self.answer(prompt + rf" {ESC}\(Use shortcuts", shortcut)
 
     def confirm(self, prompt: str, yes: bool) -> None:
-        """Answer a yes/no confirmation (one key, no Enter)."""
-        self.answer(prompt + rf"[^\n]*{ESC}\((?:Y/n|y/N)\)", "y" if yes else "n", enter=False)
+        """Answer a yes/no confirmation (a key, then Enter, as at every prompt)."""
+        self.answer(prompt + rf"[^\n]*{ESC}\((?:Y/n|y/N)\)", "y" if yes else "n")
 
-    def expect(self, pattern):
+    def expect(self, pattern, timeout=-1):
         """Wait for output (follow-up offers are declined on the way)."""
-        while self.child.expect([pattern, FOLLOW_UPS]) == 1:
-            self.child.send("n")
+        while self.child.expect([pattern, FOLLOW_UPS], timeout=timeout) == 1:
+            self.child.send("n\r")
 
     def finish(self):
         self.child.expect(pexpect.EOF)
@@ -161,6 +162,27 @@ def test_a_correction_a_ctrl_c_draft_and_a_resume(tmp_path):
     again.expect("Saved case.yaml")
     assert again.finish() == 0
     assert load_case(str(tmp_path / "case.yaml")).data["persons"][0]["closeness"] == "inner"
+
+
+def test_a_yes_then_enter_skips_nothing_and_a_refused_answer_is_not_left_on_the_line(tmp_path):
+    doctor = Clinician(tmp_path, "-o", "case.yaml")
+    for prompt, text in EPISODE + SAFETY:
+        doctor.answer(prompt, text)
+    doctor.choose(MENU, "1")
+    doctor.answer("Role label", "john")                             # a name: warned about
+    doctor.answer(r"Keep this answer\?[^\n]*\((?:Y/n|y/N)\)", "y")   # y, then Enter out of habit (issue 20.5)
+    doctor.answer("Relationship", "friend")                         # ... which must not have skipped this
+    doctor.answer("Ring of the", "iner")                            # refused (issue 20.6) ...
+    doctor.expect("is not one of the choices", timeout=15)
+    doctor.answer("Ring of the", "inner")                           # ... and typed again on an empty line
+    doctor.expect("Alive", timeout=15)
+    doctor.child.sendcontrol("c")
+    doctor.confirm("Save a draft", True)
+    doctor.answer("Save the draft as", "")
+    doctor.expect("Draft saved to case-draft.yaml", timeout=15)
+    assert doctor.finish() == 0
+    person = read_draft(str(tmp_path / "case-draft.yaml"))[0]["persons"][0]
+    assert person == {"id": "john", "relationship": "friend", "closeness": "inner"}
 
 
 def test_the_interview_needs_a_terminal(run_cli):
