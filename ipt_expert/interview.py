@@ -48,6 +48,8 @@ class Question:
     maximum: float | None = None
     max_length: int | None = None
     when: tuple = ()          # ((path, (values...)), ...): asked only when an earlier answer matches
+    needs: tuple = ()         # paths of earlier answers that must have been given (not skipped)
+    text_if_dead: str = ""    # the wording for a person who has died ('Could the patient confide ...?')
     synonyms: dict = field(default_factory=dict, hash=False, compare=False)   # value -> everyday words
 
     def hint(self) -> str:
@@ -115,10 +117,12 @@ def _question(schema: dict, section: str, record: str | None, spec: dict) -> Que
     path = spec["path"]
     node, ref_name = _field_node(schema, record, path)
     when = tuple((key, tuple(values)) for key, values in sorted((spec.get("when") or {}).items()))
-    common = {"section": section, "path": path, "text": spec["question"], "when": when}
+    common = {"section": section, "path": path, "text": spec["question"], "when": when,
+              "needs": tuple(spec.get("needs") or ()), "text_if_dead": spec.get("if_dead", "")}
     enum = node.get("enum")
     if enum is not None and True in enum and False in enum:
-        return Question(kind="yes_no", **common)
+        words = synonyms_for(tuple(_synonym_path(record, path)), (True, False))    # 'deceased' for alive: no
+        return Question(kind="yes_no", synonyms=words, **common)
     if enum is not None:
         words = synonyms_for(tuple(_synonym_path(record, path)), enum)
         return Question(kind="choice", choices=tuple(enum), synonyms=words, **common)
@@ -196,6 +200,9 @@ def _parse_yes_no(question: Question, answer: str, persons: tuple):
         return True
     if word in _NO:
         return False
+    meaning = [value for value, words in question.synonyms.items() if any(_normal(w) == _normal(word) for w in words)]
+    if len(meaning) == 1:
+        return meaning[0] == "true"
     raise AnswerError(f"'{answer}' is not an answer to a yes/no question; answer yes, no or unknown")
 
 
@@ -377,6 +384,19 @@ _PARSERS: dict[str, Callable] = {"yes_no": _parse_yes_no, "choice": _parse_choic
                                  "case_id": _parse_case_id, "text": _parse_text}
 
 
+def severity_in(diagnosis, choices: tuple) -> str | None:
+    """The severity a diagnosis already names ('moderate depressive episode' -> moderate), or None.
+
+    Only the values themselves count: the everyday word 'major' (of 'major
+    depressive episode') is not a severity.
+    """
+    if not isinstance(diagnosis, str):
+        return None
+    named = [value for value in choices if value != UNKNOWN
+             and re.search(rf"\b{re.escape(value.replace('_', ' '))}\b", diagnosis, re.IGNORECASE)]
+    return named[0] if len(named) == 1 else None
+
+
 def privacy_concern(question: Question, answer: str) -> str | None:
     """A warning when an answer looks like a name, a date, a phone number or an address.
 
@@ -425,7 +445,14 @@ def applies(question: Question, record: dict) -> bool:
     for path, values in question.when:
         if get_path(record, path) not in values:
             return False
-    return True
+    return all(get_path(record, path) is not None for path in question.needs)
+
+
+def wording(question: Question, record: dict) -> str:
+    """The question as asked of this record: in the past tense of a person who has died."""
+    if question.text_if_dead and record.get("alive") is False:
+        return question.text_if_dead
+    return question.text
 
 
 def question_for(path: str, data: dict):

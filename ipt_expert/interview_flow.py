@@ -8,6 +8,7 @@ real, through a pseudo-terminal.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from typing import Protocol
@@ -33,8 +34,10 @@ from .interview import (
     save,
     script,
     set_path,
+    severity_in,
     snapshot,
     stop_flags,
+    wording,
 )
 
 DRAFT_MARK = "# ipt-expert interview draft; sections done:"
@@ -121,7 +124,7 @@ class Interview:
             return True
 
         while True:
-            raw = self.io.ask(question, default, validate)
+            raw = self.io.ask(dataclasses.replace(question, text=wording(question, record)), default, validate)
             text = raw if raw.strip() else default
             try:
                 value = parse_answer(question, text, persons, onset)
@@ -137,6 +140,8 @@ class Interview:
                 self.io.say(f"  {note}")
             if question.kind == "label" and value != SKIP and "relationship" not in record:
                 self._suggest_relationship(record, value)
+            if question.path == "episode.diagnosis":
+                self._suggest_severity(record, value)
             return
 
     def _suggest_relationship(self, person: dict, label: str) -> None:
@@ -147,6 +152,13 @@ class Interview:
             if any(w.lower() == label or label.endswith(" " + w.lower()) for w in words):
                 self._suggested.setdefault(id(person), {})["relationship"] = value
                 return
+
+    def _suggest_severity(self, episode_record: dict, diagnosis) -> None:
+        """'moderate depressive episode' already says the severity: offer it as the next question's default."""
+        question = next(q for q in script().section("episode").questions if q.path == "episode.severity")
+        named = severity_in(diagnosis, question.choices)
+        if named and get_path(episode_record, question.path) is None:
+            self._suggested.setdefault(id(episode_record), {})[question.path] = named
 
     def _say_new_stops(self, before: dict) -> None:
         """Say at once a stop the last answer raised (an incomplete screen is not news mid-screen)."""

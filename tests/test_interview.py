@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from ipt_expert.case import load_case
+from ipt_expert.draft import draft_formulation
 from ipt_expert.formulation import formulate
 from ipt_expert.interview import (
     AnswerError,
@@ -14,6 +15,7 @@ from ipt_expert.interview import (
     privacy_concern,
     read_time,
     script,
+    wording,
 )
 from ipt_expert.interview_flow import Interview, read_draft
 from ipt_expert.timespan import implausible_months
@@ -155,7 +157,7 @@ EPISODE_OF_A_MIGRANT = ["migrant-dispute", "", "major depressive episode", "mode
                         "yes"]
 SAFETY_CLEAR = ["none", "no", "no", "no", "none", "no", "none", "no"]
 HUSBAND = ["husband", "", "inner", "yes", "overt", "3 months before", "no", "impasse", "no", "no", "no", "no"]
-MIGRATION = ["migration", "5 months before", "", "yes", "yes", "yes", "", "", ""]
+MIGRATION = ["migration", "5 months before", "", "yes", "yes", "yes", "", ""]      # no person: no conflict
 SOCIAL = ["1", "6", "since onset"]
 NO_SUBSTANCES = ["none"]
 
@@ -389,3 +391,50 @@ def test_a_dad_in_the_inventory_can_be_the_person_of_a_death(kb, tmp_path, monke
     assert data["persons"][0]["relationship"] == "parent"          # 'dad' said it
     assert data["events"][0]["person"] == "dad"
     assert not any(kind == "confirm" and "role label" in text for kind, text in io.transcript)
+
+
+# -- questions that fit the answers given (issue 20.6) --------------------------------
+
+def test_a_dead_persons_questions_are_asked_in_the_past_tense():
+    confide, abusive = question("can_confide", "persons"), question("abusive", "persons")
+    assert wording(confide, {"alive": True}) == confide.text
+    assert wording(confide, {"alive": False}) == "Could the patient confide in this person?"
+    assert wording(abusive, {"alive": False}) == \
+        "Was this person violent, abusive or coercively controlling towards the patient?"
+
+
+def test_unresolved_conflict_is_asked_only_of_an_event_with_a_person():
+    unresolved = question("unresolved_conflict", "events")
+    assert not applies(unresolved, {"kind": "move"})
+    assert applies(unresolved, {"kind": "death", "person": "mother"})
+
+
+@pytest.mark.parametrize("answer", ["moved within the country", "within the country", "internal move"])
+def test_a_move_within_the_country_is_not_migration(answer):
+    assert parse_answer(question("patient.migrant"), answer) is False
+
+
+def test_yes_no_questions_read_everyday_words():
+    assert parse_answer(question("alive", "persons"), "deceased") is False
+
+
+def test_a_severity_typed_into_the_diagnosis_is_offered_and_not_repeated(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    episode = EPISODE_OF_A_MIGRANT[:2] + ["moderate depressive episode", ""] + EPISODE_OF_A_MIGRANT[4:]
+    answers = (episode + SAFETY_CLEAR + ["done", "done"] + SOCIAL + NO_SUBSTANCES + ["case.yaml"])
+    io = ScriptedIo(answers)
+    assert Interview(io, kb).run() == "case.yaml"
+    case = load_case("case.yaml")
+    assert case.data["episode"]["severity"] == "moderate"            # offered from the diagnosis, kept with Enter
+    first = draft_formulation(case.data, [], [], kb.policy)[0]
+    assert first.startswith("Diagnosis: moderate depressive episode. Give")
+
+
+def test_the_interview_asks_of_a_dead_parent_in_the_past_tense(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    father = ["father", "", "inner", "no", "none", "no", "no"]
+    io = ScriptedIo(EPISODE_OF_A_MIGRANT + SAFETY_CLEAR + ["add"] + father + [CTRL_C, "n"])
+    Interview(io, kb).run()
+    assert io.texts[-3:] == ["Was this person violent, abusive or coercively controlling towards the patient?",
+                             "Could the patient confide in this person?",
+                             "Does the patient name this relationship as what matters most?"]
