@@ -4,10 +4,21 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ipt_expert.case.loading import load_case
-from ipt_expert.interview.flow import Interview, read_draft
-from ipt_expert.interview.questions import AnswerError, parse_answer, privacy_concern, script
-from ipt_expert.reasoning.formulation import formulate
+from ipt_expert.case import load_case
+from ipt_expert.draft import draft_formulation
+from ipt_expert.formulation import formulate
+from ipt_expert.interview import (
+    AnswerError,
+    answer_notes,
+    applies,
+    parse_answer,
+    privacy_concern,
+    read_time,
+    script,
+    wording,
+)
+from ipt_expert.interview_flow import Interview, read_draft
+from ipt_expert.timespan import implausible_months
 
 CTRL_C = object()
 
@@ -18,6 +29,7 @@ class ScriptedIo:
     def __init__(self, answers):
         self.answers = list(answers)
         self.transcript: list = []
+        self.texts: list = []             # the wording of each question asked, in order
 
     def _next(self, what):
         if not self.answers:
@@ -32,6 +44,7 @@ class ScriptedIo:
 
     def ask(self, question, default, validate):
         self.transcript.append(("ask", question.path))
+        self.texts.append(question.text)
         return self._next(question.path)
 
     def menu(self, message, choices):
@@ -144,7 +157,7 @@ EPISODE_OF_A_MIGRANT = ["migrant-dispute", "", "major depressive episode", "mode
                         "yes"]
 SAFETY_CLEAR = ["none", "no", "no", "no", "none", "no", "none", "no"]
 HUSBAND = ["husband", "", "inner", "yes", "overt", "3 months before", "no", "impasse", "no", "no", "no", "no"]
-MIGRATION = ["migration", "5 months before", "", "yes", "yes", "yes", "", ""]
+MIGRATION = ["migration", "5 months before", "", "yes", "yes", "yes", "", ""]      # no person: no conflict
 SOCIAL = ["1", "6", "since onset"]
 NO_SUBSTANCES = ["none"]
 
@@ -248,3 +261,180 @@ def test_a_patient_who_is_not_perinatal_is_not_asked_about_the_baby(kb, tmp_path
     shown = [text for kind, text in io.transcript if kind == "say"]
     assert any(text.startswith("Questions that would most change this") for text in shown)
     assert not any("baby" in text for text in shown)
+
+
+# -- times counted from today (issue 20.1) ---------------------------------------
+
+@pytest.mark.parametrize("path,section,answer,onset,value", [
+    ("conflict_months_before_onset", "persons", "7 months ago", 5, 2),
+    ("months_before_onset", "events", "3 years ago", 5, 31),
+    ("months_before_onset", "events", "2 months ago", 5, -3),         # after onset, where the field allows it
+    ("months_before_onset", "events", "5 months ago", 5, 0),
+    ("months_before_onset", "events", "3 months before", 5, 3),       # relative to onset: the onset plays no part
+])
+def test_a_time_ago_counts_from_today_through_the_onset(path, section, answer, onset, value):
+    assert parse_answer(question(path, section), answer, onset=onset) == value
+
+
+@pytest.mark.parametrize("onset", [None, "unknown"])
+def test_a_time_ago_without_a_known_onset_is_refused_with_a_hint(onset):
+    with pytest.raises(AnswerError) as info:
+        parse_answer(question("months_before_onset", "events"), "7 months ago", onset=onset)
+    assert info.value.message == ("'7 months ago' counts from today, and the onset is not known yet; answer "
+                                  "relative to onset (e.g. '3 months before', '2 after'), or give the onset first")
+
+
+def test_a_time_ago_after_onset_is_refused_where_the_field_takes_no_after():
+    assert read_time("7 months ago", 5, allow_after=False) == 2
+    with pytest.raises(AnswerError) as info:
+        read_time("2 months ago", 5, allow_after=False)
+    assert info.value.message == ("'2 months ago' is 3 months after the onset (5 months ago); this time must "
+                                  "come before the onset")
+
+
+def test_the_onset_itself_is_counted_from_today():
+    assert parse_answer(question("episode.onset_months_ago"), "5 months ago") == 5
+    assert parse_answer(question("episode.onset_months_ago"), "2 years ago") == 24
+
+
+@pytest.mark.parametrize("answer,value,note", [
+    ("7 months ago", 2, "stored as 2 months before onset"),
+    ("2 months ago", -3, "stored as 3 months after onset"),
+    ("5 months ago", 0, "stored as at onset (0)"),
+])
+def test_a_time_ago_is_said_back_as_stored(answer, value, note):
+    data = {"episode": {"onset_months_ago": 5}, "patient": {"age_group": "adult"}}
+    assert answer_notes(question("months_before_onset", "events"), answer, value, data) == [note]
+
+
+def test_a_time_relative_to_onset_needs_no_note():
+    data = {"episode": {"onset_months_ago": 5}, "patient": {"age_group": "adult"}}
+    assert answer_notes(question("months_before_onset", "events"), "3 months before", 3, data) == []
+
+
+EPISODE_ONSET_5 = EPISODE_OF_A_MIGRANT[:5] + ["5"] + EPISODE_OF_A_MIGRANT[6:]
+
+
+def test_an_interview_stores_a_conflict_begun_7_months_ago_as_2_before_onset(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    husband = HUSBAND[:5] + ["7 months ago"] + HUSBAND[6:]
+    answers = (EPISODE_ONSET_5 + SAFETY_CLEAR + ["add"] + husband + ["done", "done"]
+               + SOCIAL + NO_SUBSTANCES + ["case.yaml"])
+    io = ScriptedIo(answers)
+    assert Interview(io, kb).run() == "case.yaml"
+    assert load_case("case.yaml").data["persons"][0]["conflict_months_before_onset"] == 2
+    assert "  stored as 2 months before onset" in io.said().splitlines()
+
+
+# -- times beyond the patient's life (issue 20.2) -----------------------------------
+
+def test_a_time_beyond_the_age_groups_span_is_warned_about_and_kept(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    husband = HUSBAND[:5] + ["999 months before"] + HUSBAND[6:]
+    answers = (EPISODE_OF_A_MIGRANT + SAFETY_CLEAR + ["add"] + husband + ["done", "done"]
+               + SOCIAL + NO_SUBSTANCES + ["case.yaml"])
+    io = ScriptedIo(answers)
+    assert Interview(io, kb).run() == "case.yaml"
+    assert load_case("case.yaml").data["persons"][0]["conflict_months_before_onset"] == 999    # kept
+    warning = implausible_months(999, "adult", "the conflict's start")
+    assert f"  Warning: {warning}" in io.said().splitlines()
+
+
+def test_a_plausible_time_raises_no_warning():
+    data = {"episode": {"onset_months_ago": 5}, "patient": {"age_group": "adult"}}
+    assert answer_notes(question("months_before_onset", "events"), "40 years before", 480, data) == []
+    child = {"patient": {"age_group": "child"}}
+    assert answer_notes(question("months_before_onset", "events"), "20 years before", 240, child) != []
+
+
+# -- "matters most" of life events too (issue 20.3) -----------------------------------
+
+@pytest.mark.parametrize("kind", ["death", "move", "migration", "recovery", "job_loss"])
+def test_matters_most_is_asked_of_the_life_events_a_rule_reads_it_of(kind):
+    assert applies(question("matters_most", "events"), {"kind": kind})
+
+
+def test_the_interview_asks_what_matters_most_of_a_life_event(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    migration = MIGRATION[:-1] + ["yes"]                            # after guilt: what matters most
+    answers = (EPISODE_OF_A_MIGRANT + SAFETY_CLEAR + ["done", "add"] + migration + ["done"]
+               + SOCIAL + NO_SUBSTANCES + ["case.yaml"])
+    io = ScriptedIo(answers)
+    assert Interview(io, kb).run() == "case.yaml"
+    assert load_case("case.yaml").data["events"][0]["matters_most"] is True
+
+
+# -- everyday kin words (issue 20.4) --------------------------------------------------
+
+@pytest.mark.parametrize("label", ["dad", "hubby", "mum", "my dad", "nan", "other half"])
+def test_everyday_kin_words_are_not_taken_for_names(label):
+    assert privacy_concern(question("id", "persons"), label) is None
+
+
+def test_a_kin_word_names_the_person_it_stands_for():
+    q = question("person", "events")
+    assert parse_answer(q, "dad", persons=("father", "wife")) == "father"
+    assert parse_answer(q, "hubby", persons=("husband",)) == "husband"
+    assert answer_notes(q, "dad", "father", {}) == ["read as 'father', a person of the inventory"]
+    assert answer_notes(q, "father", "father", {}) == []
+
+
+def test_a_dad_in_the_inventory_can_be_the_person_of_a_death(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    dad = ["dad", "", "inner", "no", "none", "no", "no", "yes"]
+    death = ["death", "4 months before", "dad", "yes", "yes", "chronic", "no", "yes", "no", "yes"]
+    answers = (EPISODE_OF_A_MIGRANT + SAFETY_CLEAR + ["add"] + dad + ["done", "add"] + death + ["done"]
+               + SOCIAL + NO_SUBSTANCES + ["case.yaml"])
+    io = ScriptedIo(answers)
+    assert Interview(io, kb).run() == "case.yaml"
+    data = load_case("case.yaml").data
+    assert data["persons"][0]["relationship"] == "parent"          # 'dad' said it
+    assert data["events"][0]["person"] == "dad"
+    assert not any(kind == "confirm" and "role label" in text for kind, text in io.transcript)
+
+
+# -- questions that fit the answers given (issue 20.6) --------------------------------
+
+def test_a_dead_persons_questions_are_asked_in_the_past_tense():
+    confide, abusive = question("can_confide", "persons"), question("abusive", "persons")
+    assert wording(confide, {"alive": True}) == confide.text
+    assert wording(confide, {"alive": False}) == "Could the patient confide in this person?"
+    assert wording(abusive, {"alive": False}) == \
+        "Was this person violent, abusive or coercively controlling towards the patient?"
+
+
+def test_unresolved_conflict_is_asked_only_of_an_event_with_a_person():
+    unresolved = question("unresolved_conflict", "events")
+    assert not applies(unresolved, {"kind": "move"})
+    assert applies(unresolved, {"kind": "death", "person": "mother"})
+
+
+@pytest.mark.parametrize("answer", ["moved within the country", "within the country", "internal move"])
+def test_a_move_within_the_country_is_not_migration(answer):
+    assert parse_answer(question("patient.migrant"), answer) is False
+
+
+def test_yes_no_questions_read_everyday_words():
+    assert parse_answer(question("alive", "persons"), "deceased") is False
+
+
+def test_a_severity_typed_into_the_diagnosis_is_offered_and_not_repeated(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    episode = EPISODE_OF_A_MIGRANT[:2] + ["moderate depressive episode", ""] + EPISODE_OF_A_MIGRANT[4:]
+    answers = (episode + SAFETY_CLEAR + ["done", "done"] + SOCIAL + NO_SUBSTANCES + ["case.yaml"])
+    io = ScriptedIo(answers)
+    assert Interview(io, kb).run() == "case.yaml"
+    case = load_case("case.yaml")
+    assert case.data["episode"]["severity"] == "moderate"            # offered from the diagnosis, kept with Enter
+    first = draft_formulation(case.data, [], [], kb.policy)[0]
+    assert first.startswith("Diagnosis: moderate depressive episode. Give")
+
+
+def test_the_interview_asks_of_a_dead_parent_in_the_past_tense(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    father = ["father", "", "inner", "no", "none", "no", "no"]
+    io = ScriptedIo(EPISODE_OF_A_MIGRANT + SAFETY_CLEAR + ["add"] + father + [CTRL_C, "n"])
+    Interview(io, kb).run()
+    assert io.texts[-3:] == ["Was this person violent, abusive or coercively controlling towards the patient?",
+                             "Could the patient confide in this person?",
+                             "Does the patient name this relationship as what matters most?"]

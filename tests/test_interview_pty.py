@@ -11,8 +11,9 @@ import sys
 
 import pexpect
 
-from ipt_expert.case.loading import load_case
-from ipt_expert.reasoning.formulation import formulate
+from ipt_expert.case import load_case
+from ipt_expert.formulation import formulate
+from ipt_expert.interview_flow import read_draft
 
 # Patterns that match a prompt while it waits for input (once answered, questionary reprints the
 # question with the answer, which must not be taken for the next prompt).
@@ -43,7 +44,7 @@ class Clinician:
             found = self.child.expect([prompt, FOLLOW_UPS])
             if found == 0:
                 break
-            self.child.send("n")
+            self.child.send("n\r")
         self.child.send(text + ("\r" if enter else ""))
 
     def choose(self, prompt: str, shortcut: str) -> None:
@@ -51,13 +52,13 @@ class Clinician:
         self.answer(prompt + rf" {ESC}\(Use shortcuts", shortcut)
 
     def confirm(self, prompt: str, yes: bool) -> None:
-        """Answer a yes/no confirmation (one key, no Enter)."""
-        self.answer(prompt + rf"[^\n]*{ESC}\((?:Y/n|y/N)\)", "y" if yes else "n", enter=False)
+        """Answer a yes/no confirmation (a key, then Enter, as at every prompt)."""
+        self.answer(prompt + rf"[^\n]*{ESC}\((?:Y/n|y/N)\)", "y" if yes else "n")
 
-    def expect(self, pattern):
+    def expect(self, pattern, timeout=-1):
         """Wait for output (follow-up offers are declined on the way)."""
-        while self.child.expect([pattern, FOLLOW_UPS]) == 1:
-            self.child.send("n")
+        while self.child.expect([pattern, FOLLOW_UPS], timeout=timeout) == 1:
+            self.child.send("n\r")
 
     def finish(self):
         self.child.expect(pexpect.EOF)
@@ -79,11 +80,12 @@ MENU = r"what next\?"
 
 def test_a_full_interview_of_a_two_area_case(tmp_path):
     doctor = Clinician(tmp_path, "-o", "case.yaml")
-    for prompt, text in EPISODE + SAFETY:
+    onset_5 = [(prompt, "5" if prompt == "months ago did" else text) for prompt, text in EPISODE]
+    for prompt, text in onset_5 + SAFETY:
         doctor.answer(prompt, text)
     doctor.choose(MENU, "1")                                        # add a person
     for prompt, text in [("Role label", "husband"), ("Relationship", ""), ("Ring of the", "inner"),
-                         ("Alive", "yes"), ("Conflict with", "overt"), ("When did the conflict", "3 months before"),
+                         ("Alive", "yes"), ("Conflict with", "overt"), ("When did the conflict", "7 months ago"),
                          ("expect the same", "no"), ("Stage of the dispute", "impasse"), ("Infidelity", "no"),
                          ("Violent, abusive", "no"), ("confide", "no"), ("matters most", "no")]:
         doctor.answer(prompt, text)
@@ -91,7 +93,8 @@ def test_a_full_interview_of_a_two_area_case(tmp_path):
     doctor.choose(MENU, "1")                                        # add a life event
     for prompt, text in [("What happened", "emigrated"), ("When, relative", "5 months before"),
                          ("Person involved", ""), ("struggle to come", "yes"), ("still keep the", "yes"),
-                         ("a change the patient wanted", "yes"), ("Guilt or anger", ""), ("Unresolved", "")]:
+                         ("a change the patient wanted", "yes"), ("Guilt or anger", ""),
+                         ("matters most", "")]:                       # no person: no unresolved conflict
         doctor.answer(prompt, text)
     doctor.choose(MENU, "4")
     for prompt, text in [("close relationships now", "1"), ("before this episode", "6"),
@@ -100,6 +103,9 @@ def test_a_full_interview_of_a_two_area_case(tmp_path):
     doctor.expect("Saved case.yaml")
     assert doctor.finish() == 0
     case = load_case(str(tmp_path / "case.yaml"))
+    # 7 months ago, with the onset 5 months ago, is 2 months before onset (issue 20.1), and is said so
+    assert case.data["persons"][0]["conflict_months_before_onset"] == 2
+    assert "stored as 2 months before onset" in doctor.shown()
     assert case.data["events"][0]["kind"] == "migration"            # 'emigrated' understood
     assert case.data["persons"][0]["relationship"] == "partner"     # offered from 'husband', kept with Enter
     from ipt_expert.io.resources import shipped_rules_dir
@@ -156,6 +162,27 @@ def test_a_correction_a_ctrl_c_draft_and_a_resume(tmp_path):
     again.expect("Saved case.yaml")
     assert again.finish() == 0
     assert load_case(str(tmp_path / "case.yaml")).data["persons"][0]["closeness"] == "inner"
+
+
+def test_a_yes_then_enter_skips_nothing_and_a_refused_answer_is_not_left_on_the_line(tmp_path):
+    doctor = Clinician(tmp_path, "-o", "case.yaml")
+    for prompt, text in EPISODE + SAFETY:
+        doctor.answer(prompt, text)
+    doctor.choose(MENU, "1")
+    doctor.answer("Role label", "john")                             # a name: warned about
+    doctor.answer(r"Keep this answer\?[^\n]*\((?:Y/n|y/N)\)", "y")   # y, then Enter out of habit (issue 20.5)
+    doctor.answer("Relationship", "friend")                         # ... which must not have skipped this
+    doctor.answer("Ring of the", "iner")                            # refused (issue 20.6) ...
+    doctor.expect("is not one of the choices", timeout=15)
+    doctor.answer("Ring of the", "inner")                           # ... and typed again on an empty line
+    doctor.expect("Alive", timeout=15)
+    doctor.child.sendcontrol("c")
+    doctor.confirm("Save a draft", True)
+    doctor.answer("Save the draft as", "")
+    doctor.expect("Draft saved to case-draft.yaml", timeout=15)
+    assert doctor.finish() == 0
+    person = read_draft(str(tmp_path / "case-draft.yaml"))[0]["persons"][0]
+    assert person == {"id": "john", "relationship": "friend", "closeness": "inner"}
 
 
 def test_the_interview_needs_a_terminal(run_cli):

@@ -70,11 +70,24 @@ def _texts(data: dict):
 
 
 def label_warning(label: str) -> str | None:
-    """A warning when a role label holds no role word, and so may be a name."""
-    if any(word in label.lower() for word in _ROLE_WORDS):
+    """A warning when a role label holds no role word, and so may be a name.
+
+    The everyday kin words of the synonyms vocabulary ("dad", "hubby", "other
+    half") are role words too: the interview promises to understand them.
+    """
+    if any(word in label.lower() for word in _ROLE_WORDS) or _kin_words().search(label):
         return None
     return (f"'{label}' does not look like a role label; if it is a name, use a role such as 'neighbour' "
             "or 'older sister'")
+
+
+def _kin_words():
+    """Whole-word pattern of every word data/synonyms.yaml reads as a relationship or a role label."""
+    from .rationale import compile_words, load_vocabulary
+
+    vocab = load_vocabulary()
+    return compile_words(word for table in (vocab.relationship, vocab.role) for words in table.values()
+                         for word in words)
 
 
 def text_warning(text: str) -> str | None:
@@ -96,10 +109,9 @@ def privacy_warnings(data: dict) -> list:
     warnings = []
     for person in data.get("persons", []):
         label = person.get("id", "")
-        if not any(word in label for word in _ROLE_WORDS):
-            warnings.append({"field": f"persons[{label}].id",
-                             "text": f"'{label}' does not look like a role label; if it is a name, use a role "
-                                     "such as 'neighbour' or 'older sister'"})
+        text = label_warning(label) if isinstance(label, str) else None
+        if text:          # the same reading as the interview's, so a label it took is not warned about later
+            warnings.append({"field": f"persons[{label}].id", "text": text})
     for field, text in _texts(data):
         for pattern, what in ((_DATE, "a calendar date"), (_DAY, "a calendar date"), (_NAME, "a personal name")):
             match = pattern.search(text)

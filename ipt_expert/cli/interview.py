@@ -28,7 +28,8 @@ def interview(output, from_file, force, rules_dir, school):
     baseline and substance use. Enumerated answers show their choices and
     complete as you type; everyday words are understood ('sister' is a
     sibling, 'bereavement' a death, '8 weeks before' is 2 months before
-    onset). Enter skips a question; 'unknown' is always allowed; a person or
+    onset; '7 months ago' counts from today, through the onset already
+    given, and the value stored is said back). Enter skips a question; 'unknown' is always allowed; a person or
     event can be corrected or removed before saving. After each section the
     current ranking is shown, with the follow-up questions whose answers would
     change it most. Ctrl-C offers to save a draft, which --from resumes.

@@ -8,6 +8,7 @@ real, through a pseudo-terminal.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from typing import Protocol
@@ -18,6 +19,7 @@ from ipt_expert.interview.questions import (
     AnswerError,
     Question,
     Section,
+    answer_notes,
     answered,
     applies,
     complete_case,
@@ -32,8 +34,10 @@ from ipt_expert.interview.questions import (
     save,
     script,
     set_path,
+    severity_in,
     snapshot,
     stop_flags,
+    wording,
 )
 
 DRAFT_MARK = "# ipt-expert interview draft; sections done:"
@@ -110,19 +114,20 @@ class Interview:
         persons = person_labels(self.data)
         if question.kind == "label":
             persons = tuple(p for p in persons if p != record.get("id"))
+        onset = get_path(self.data, "episode.onset_months_ago")     # "7 months ago" is converted through it
 
         def validate(text: str):
             try:
-                parse_answer(question, text if text.strip() else default, persons)
+                parse_answer(question, text if text.strip() else default, persons, onset)
             except AnswerError as exc:
                 return exc.message
             return True
 
         while True:
-            raw = self.io.ask(question, default, validate)
+            raw = self.io.ask(dataclasses.replace(question, text=wording(question, record)), default, validate)
             text = raw if raw.strip() else default
             try:
-                value = parse_answer(question, text, persons)
+                value = parse_answer(question, text, persons, onset)
             except AnswerError as exc:
                 self.io.say(f"  {exc.message}")
                 continue
@@ -131,8 +136,12 @@ class Interview:
                 default = ""
                 continue
             set_path(record, question.path, value)
+            for note in answer_notes(question, text, value, self.data):
+                self.io.say(f"  {note}")
             if question.kind == "label" and value != SKIP and "relationship" not in record:
                 self._suggest_relationship(record, value)
+            if question.path == "episode.diagnosis":
+                self._suggest_severity(record, value)
             return
 
     def _suggest_relationship(self, person: dict, label: str) -> None:
@@ -143,6 +152,13 @@ class Interview:
             if any(w.lower() == label or label.endswith(" " + w.lower()) for w in words):
                 self._suggested.setdefault(id(person), {})["relationship"] = value
                 return
+
+    def _suggest_severity(self, episode_record: dict, diagnosis) -> None:
+        """'moderate depressive episode' already says the severity: offer it as the next question's default."""
+        question = next(q for q in script().section("episode").questions if q.path == "episode.severity")
+        named = severity_in(diagnosis, question.choices)
+        if named and get_path(episode_record, question.path) is None:
+            self._suggested.setdefault(id(episode_record), {})[question.path] = named
 
     def _say_new_stops(self, before: dict) -> None:
         """Say at once a stop the last answer raised (an incomplete screen is not news mid-screen)."""

@@ -48,6 +48,8 @@ class Question:
     maximum: float | None = None
     max_length: int | None = None
     when: tuple = ()          # ((path, (values...)), ...): asked only when an earlier answer matches
+    needs: tuple = ()         # paths of earlier answers that must have been given (not skipped)
+    text_if_dead: str = ""    # the wording for a person who has died ('Could the patient confide ...?')
     synonyms: dict = field(default_factory=dict, hash=False, compare=False)   # value -> everyday words
 
     def hint(self) -> str:
@@ -115,10 +117,12 @@ def _question(schema: dict, section: str, record: str | None, spec: dict) -> Que
     path = spec["path"]
     node, ref_name = _field_node(schema, record, path)
     when = tuple((key, tuple(values)) for key, values in sorted((spec.get("when") or {}).items()))
-    common = {"section": section, "path": path, "text": spec["question"], "when": when}
+    common = {"section": section, "path": path, "text": spec["question"], "when": when,
+              "needs": tuple(spec.get("needs") or ()), "text_if_dead": spec.get("if_dead", "")}
     enum = node.get("enum")
     if enum is not None and True in enum and False in enum:
-        return Question(kind="yes_no", **common)
+        words = synonyms_for(tuple(_synonym_path(record, path)), (True, False))    # 'deceased' for alive: no
+        return Question(kind="yes_no", synonyms=words, **common)
     if enum is not None:
         words = synonyms_for(tuple(_synonym_path(record, path)), enum)
         return Question(kind="choice", choices=tuple(enum), synonyms=words, **common)
@@ -162,8 +166,12 @@ def _normal(word: str) -> str:
     return " ".join(word.lower().replace("_", " ").replace("-", " ").split())
 
 
-def parse_answer(question: Question, text: str, persons: tuple = ()):
+def parse_answer(question: Question, text: str, persons: tuple = (), onset=None):
     """The value an answer gives the question's field; SKIP for an empty answer.
+
+    ``onset`` is the onset already given (``episode.onset_months_ago``): a
+    time before onset answered as "7 months ago" counts from today and is
+    converted through it (see ``read_time``).
 
     Raises AnswerError with what is allowed (and the nearest allowed value)
     when the answer cannot be taken.
@@ -175,8 +183,15 @@ def parse_answer(question: Question, text: str, persons: tuple = ()):
         if question.kind in ("label", "case_id"):
             raise AnswerError("a label is needed here; press Enter to leave it out")
         return UNKNOWN
+    if question.kind == "months" and _relative_to_onset(question):
+        return _in_range(question, read_time(answer, onset, allow_after=(question.minimum or 0) < 0))
     parse = _PARSERS[question.kind]
     return parse(question, answer, persons)
+
+
+def _relative_to_onset(question: Question) -> bool:
+    """Whether the field counts months before the onset (the onset itself counts from today)."""
+    return question.path.endswith("before_onset")
 
 
 def _parse_yes_no(question: Question, answer: str, persons: tuple):
@@ -185,6 +200,9 @@ def _parse_yes_no(question: Question, answer: str, persons: tuple):
         return True
     if word in _NO:
         return False
+    meaning = [value for value, words in question.synonyms.items() if any(_normal(w) == _normal(word) for w in words)]
+    if len(meaning) == 1:
+        return meaning[0] == "true"
     raise AnswerError(f"'{answer}' is not an answer to a yes/no question; answer yes, no or unknown")
 
 
@@ -210,24 +228,104 @@ def _parse_number(question: Question, answer: str, persons: tuple):
         if not re.fullmatch(r"\d+", answer):
             raise AnswerError(f"'{answer}' is not a whole number; write a count such as 3, or unknown")
         value = int(answer)
+    return _in_range(question, value)
+
+
+def _in_range(question: Question, value):
     low, high = question.minimum, question.maximum
     if (low is not None and value < low) or (high is not None and value > high):
         raise AnswerError(f"{_plain(value)} is out of range; expected a number from {_plain(low)} to {_plain(high)}")
     return value
 
 
+def read_time(answer: str, onset=None, *, allow_after: bool = True):
+    """Months before onset for an answer about when something happened (negative: after onset).
+
+    The reader of every "when, relative to onset?" answer, the interview's and
+    a web form's alike; a pure function of the answer and the onset already
+    given. "3 months before", "2 after", "8 weeks before onset", "1 year
+    before" and a bare 3 count from the onset. "7 months ago" and "3 years ago"
+    count from today, so they are converted through ``onset`` (the onset's
+    months ago): 7 months ago with onset 5 months ago is 2 months before
+    onset, 2 months ago is 3 after it. Refused (AnswerError, saying what to
+    write) when the onset is not known, and when the time falls after onset
+    but ``allow_after`` is false.
+    """
+    match = _TIMING.match(answer)
+    if not match:
+        raise AnswerError(f"'{answer}' is not a time; write months, e.g. 3, '3 months before', '8 weeks before', "
+                          "'2 after'" if allow_after else f"'{answer}' is not a time; write months, e.g. 3 or "
+                          "'3 months before'")
+    amount = _amount(match)
+    direction = (match.group("dir") or "").lower()
+    if direction != "ago":
+        after = direction in ("after", "later")
+        if after and not allow_after:
+            raise AnswerError("this time must come before the onset; write how many months before, e.g. 3")
+        return -amount if after and amount else amount
+    if isinstance(onset, bool) or not isinstance(onset, (int, float)):
+        raise AnswerError(f"'{answer}' counts from today, and the onset is not known yet; answer relative to onset "
+                          "(e.g. '3 months before', '2 after'), or give the onset first")
+    before = _tidy(amount - onset)
+    if before < 0 and not allow_after:
+        raise AnswerError(f"'{answer}' is {_plain(-before)} months after the onset ({_plain(onset)} months ago); "
+                          "this time must come before the onset")
+    return before
+
+
 def _months(answer: str, allow_after: bool):
+    """Months ago (the onset), or months before onset where no 'ago' answer is read."""
     match = _TIMING.match(answer)
     if not match:
         raise AnswerError(f"'{answer}' is not a time; write months, e.g. 3, '3 months before', '8 weeks before', "
                           "'2 after'" if allow_after else f"'{answer}' is not a number of months; write e.g. 4")
-    amount = float(match.group("n")) * _PER_MONTH[(match.group("unit") or "m")[0].lower()]
+    amount = _amount(match)
     after = (match.group("dir") or "").lower() in ("after", "later")
     if after and not allow_after:
         raise AnswerError("write how many months ago, e.g. 4")
-    amount = round(amount, 1)
-    amount = int(amount) if amount == int(amount) else amount
     return -amount if after and amount else amount
+
+
+def _amount(match) -> int | float:
+    return _tidy(float(match.group("n")) * _PER_MONTH[(match.group("unit") or "m")[0].lower()])
+
+
+def _tidy(amount: float) -> int | float:
+    """Months to one decimal, a whole number as an int (a case file reads 2, not 2.0)."""
+    amount = round(amount, 1)
+    return int(amount) if amount == int(amount) else amount
+
+
+def answer_notes(question: Question, text: str, value, data: dict) -> list:
+    """What to say back after an answer is taken: the person an everyday word was read as, the value
+    stored for a time counted from today ("stored as 2 months before onset"), and a warning when a
+    time lies beyond what the patient's age group can have lived (the answer is kept: the clinician
+    may know better)."""
+    from .timespan import implausible_months
+
+    notes = []
+    if question.kind == "person" and isinstance(value, str) and value not in (SKIP, UNKNOWN) \
+            and value != " ".join(str(text).lower().split()):
+        notes.append(f"read as '{value}', a person of the inventory")      # 'dad' for the father
+    if question.kind != "months" or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return notes
+    match = _TIMING.match(" ".join(str(text).split()))
+    if _relative_to_onset(question) and match and (match.group("dir") or "").lower() == "ago":
+        notes.append(f"stored as {months_relative_to_onset(value)}")
+    what = {"episode.onset_months_ago": "the onset", "conflict_months_before_onset": "the conflict's start",
+            "months_before_onset": "the event"}.get(question.path, "this time")
+    warning = implausible_months(value, get_path(data, "patient.age_group"), what)
+    if warning:
+        notes.append(f"Warning: {warning}")
+    return notes
+
+
+def months_relative_to_onset(months) -> str:
+    """A value of a months-before-onset field in words: '2 months before onset', '3 months after onset'."""
+    if months == 0:
+        return "at onset (0)"
+    side = "before" if months > 0 else "after"
+    return f"{_plain(abs(months))} months {side} onset"
 
 
 def _plain(value) -> str:
@@ -250,9 +348,23 @@ def _parse_person(question: Question, answer: str, persons: tuple):
         return label
     if not persons:
         raise AnswerError("no persons are in the inventory yet; press Enter for none")
+    meant = [p for p in persons if _stands_for(label, p)]
+    if len(meant) == 1:
+        return meant[0]
     close = difflib.get_close_matches(label, list(persons), n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     raise AnswerError(f"'{answer}' is not a person in the inventory{hint}; choose from: {', '.join(persons)}")
+
+
+def _stands_for(word: str, label: str) -> bool:
+    """Whether an everyday word names the person of a role label ('dad' the father, 'hubby' the husband),
+    read through the role words of data/synonyms.yaml (the label, its last word, and their words)."""
+    from .rationale import compile_words, load_vocabulary
+
+    role = load_vocabulary().role
+    last = re.split(r"[\s_\-]+", label)[-1]
+    pattern = compile_words((label, last, *role.get(last, ()), *role.get(label, ())))
+    return bool(pattern and pattern.fullmatch(word))
 
 
 def _parse_case_id(question: Question, answer: str, persons: tuple):
@@ -270,6 +382,19 @@ def _parse_text(question: Question, answer: str, persons: tuple):
 _PARSERS: dict[str, Callable] = {"yes_no": _parse_yes_no, "choice": _parse_choice, "count": _parse_number,
                                  "months": _parse_number, "label": _parse_label, "person": _parse_person,
                                  "case_id": _parse_case_id, "text": _parse_text}
+
+
+def severity_in(diagnosis, choices: tuple) -> str | None:
+    """The severity a diagnosis already names ('moderate depressive episode' -> moderate), or None.
+
+    Only the values themselves count: the everyday word 'major' (of 'major
+    depressive episode') is not a severity.
+    """
+    if not isinstance(diagnosis, str):
+        return None
+    named = [value for value in choices if value != UNKNOWN
+             and re.search(rf"\b{re.escape(value.replace('_', ' '))}\b", diagnosis, re.IGNORECASE)]
+    return named[0] if len(named) == 1 else None
 
 
 def privacy_concern(question: Question, answer: str) -> str | None:
@@ -320,7 +445,14 @@ def applies(question: Question, record: dict) -> bool:
     for path, values in question.when:
         if get_path(record, path) not in values:
             return False
-    return True
+    return all(get_path(record, path) is not None for path in question.needs)
+
+
+def wording(question: Question, record: dict) -> str:
+    """The question as asked of this record: in the past tense of a person who has died."""
+    if question.text_if_dead and record.get("alive") is False:
+        return question.text_if_dead
+    return question.text
 
 
 def question_for(path: str, data: dict):

@@ -6,6 +6,8 @@ dispute's stage) and the case's diagnosis; reports only show it.
 """
 from __future__ import annotations
 
+import re
+
 SESSIONS = "12-16 weekly sessions"
 DISPUTE_STAGES = ("renegotiation", "impasse", "dissolution")   # the stages a draft names (Guide 2018)
 
@@ -23,7 +25,9 @@ def draft_formulation(case_data: dict, focus: list, candidates: list, policy) ->
     # Never supply a diagnosis the clinician did not enter (issue 9.6).
     diagnosis = episode.get("diagnosis") or "no diagnosis entered"
     severity = episode.get("severity", "unknown")
-    described = diagnosis if severity in ("unknown", None) else f"{diagnosis} ({severity})"
+    # A severity the diagnosis already names is not said twice ("moderate ... (moderate)", issue 20.6).
+    said = isinstance(severity, str) and re.search(rf"\b{re.escape(severity)}\b", diagnosis, re.IGNORECASE)
+    described = diagnosis if severity in ("unknown", None) or said else f"{diagnosis} ({severity})"
     # The sick role has two halves (Guide 2018): excused, and obliged to recover, for a limited time.
     sentences = [f"Diagnosis: {described}. Give the patient the sick role: a common, treatable illness "
                  "that is not the patient's fault; for a limited time the patient is excused from some "
