@@ -4,21 +4,21 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ipt_expert.case import load_case
-from ipt_expert.draft import draft_formulation
-from ipt_expert.formulation import formulate
-from ipt_expert.interview import (
+from ipt_expert.case.loading import load_case
+from ipt_expert.case.timespan import implausible_months
+from ipt_expert.interview.casedraft import applies
+from ipt_expert.interview.flow import Interview, read_draft
+from ipt_expert.interview.questions import (
     AnswerError,
     answer_notes,
-    applies,
     parse_answer,
     privacy_concern,
     read_time,
     script,
     wording,
 )
-from ipt_expert.interview_flow import Interview, read_draft
-from ipt_expert.timespan import implausible_months
+from ipt_expert.reasoning.draft import draft_formulation
+from ipt_expert.reasoning.formulation import formulate
 
 CTRL_C = object()
 

@@ -11,9 +11,9 @@ import sys
 
 import pexpect
 
-from ipt_expert.case import load_case
-from ipt_expert.formulation import formulate
-from ipt_expert.interview_flow import read_draft
+from ipt_expert.case.loading import load_case
+from ipt_expert.interview.flow import read_draft
+from ipt_expert.reasoning.formulation import formulate
 
 # Patterns that match a prompt while it waits for input (once answered, questionary reprints the
 # question with the answer, which must not be taken for the next prompt).

@@ -83,7 +83,7 @@ def label_warning(label: str) -> str | None:
 
 def _kin_words():
     """Whole-word pattern of every word data/synonyms.yaml reads as a relationship or a role label."""
-    from .rationale import compile_words, load_vocabulary
+    from ipt_expert.knowledge.words import compile_words, load_vocabulary
 
     vocab = load_vocabulary()
     return compile_words(word for table in (vocab.relationship, vocab.role) for words in table.values()

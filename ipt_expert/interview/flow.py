@@ -13,6 +13,19 @@ import os
 import re
 from typing import Protocol
 
+from ipt_expert.interview.casedraft import (
+    applies,
+    complete_case,
+    describe,
+    person_labels,
+    problems,
+    question_for,
+    record_list,
+    save,
+    set_path,
+    snapshot,
+    stop_flags,
+)
 from ipt_expert.interview.questions import (
     SKIP,
     UNKNOWN,
@@ -21,22 +34,11 @@ from ipt_expert.interview.questions import (
     Section,
     answer_notes,
     answered,
-    applies,
-    complete_case,
-    describe,
     get_path,
     parse_answer,
-    person_labels,
     privacy_concern,
-    problems,
-    question_for,
-    record_list,
-    save,
     script,
-    set_path,
     severity_in,
-    snapshot,
-    stop_flags,
     wording,
 )
 
@@ -267,7 +269,7 @@ class Interview:
         if path is None:
             self.io.say("Nothing saved.")
             return
-        from ipt_expert.interview.questions import to_yaml
+        from ipt_expert.interview.casedraft import to_yaml
         from ipt_expert.io.output import write_output
 
         header = f"{DRAFT_MARK} {','.join(self.done)}\n"

@@ -13,7 +13,6 @@ is allowed, with a did-you-mean.
 """
 from __future__ import annotations
 
-import copy
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -93,8 +92,6 @@ class Script:
         return next(s for s in self.sections if s.id == section_id)
 
 
-# -- the script: wording from data, answer types from the case schema -------
-
 def _schema_node(schema: dict, node: dict) -> dict:
     while "$ref" in node:
         node = schema["$defs"][node["$ref"].split("/")[-1]]
@@ -159,8 +156,6 @@ def script() -> Script:
         sections.append(Section(id=raw["id"], title=raw["title"], questions=questions, record=record))
     return Script(intro=" ".join(data["intro"].split()), sections=tuple(sections))
 
-
-# -- answers -----------------------------------------------------------------
 
 def _normal(word: str) -> str:
     return " ".join(word.lower().replace("_", " ").replace("-", " ").split())
@@ -301,7 +296,7 @@ def answer_notes(question: Question, text: str, value, data: dict) -> list:
     stored for a time counted from today ("stored as 2 months before onset"), and a warning when a
     time lies beyond what the patient's age group can have lived (the answer is kept: the clinician
     may know better)."""
-    from .timespan import implausible_months
+    from ipt_expert.case.timespan import implausible_months
 
     notes = []
     if question.kind == "person" and isinstance(value, str) and value not in (SKIP, UNKNOWN) \
@@ -359,7 +354,7 @@ def _parse_person(question: Question, answer: str, persons: tuple):
 def _stands_for(word: str, label: str) -> bool:
     """Whether an everyday word names the person of a role label ('dad' the father, 'hubby' the husband),
     read through the role words of data/synonyms.yaml (the label, its last word, and their words)."""
-    from .rationale import compile_words, load_vocabulary
+    from ipt_expert.knowledge.words import compile_words, load_vocabulary
 
     role = load_vocabulary().role
     last = re.split(r"[\s_\-]+", label)[-1]
@@ -377,7 +372,6 @@ def _parse_text(question: Question, answer: str, persons: tuple):
     if question.max_length and len(answer) > question.max_length:
         raise AnswerError(f"too long ({len(answer)} characters); at most {question.max_length}")
     return answer
-
 
 _PARSERS: dict[str, Callable] = {"yes_no": _parse_yes_no, "choice": _parse_choice, "count": _parse_number,
                                  "months": _parse_number, "label": _parse_label, "person": _parse_person,
@@ -414,8 +408,6 @@ def privacy_concern(question: Question, answer: str) -> str | None:
     return None
 
 
-# -- the case being built ----------------------------------------------------
-
 def get_path(record: dict, path: str):
     node = record
     for part in path.split("."):
@@ -425,29 +417,6 @@ def get_path(record: dict, path: str):
     return node
 
 
-def set_path(record: dict, path: str, value) -> None:
-    """Set a dotted path; SKIP removes the field (and an emptied parent)."""
-    parts = path.split(".")
-    node = record
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    if value == SKIP and not isinstance(value, bool):
-        node.pop(parts[-1], None)
-        if len(parts) > 1 and not node:
-            parent = get_path(record, ".".join(parts[:-2])) if len(parts) > 2 else record
-            parent.pop(parts[-2], None)
-    else:
-        node[parts[-1]] = value
-
-
-def applies(question: Question, record: dict) -> bool:
-    """Whether a conditional question is asked, given the record's earlier answers."""
-    for path, values in question.when:
-        if get_path(record, path) not in values:
-            return False
-    return all(get_path(record, path) is not None for path in question.needs)
-
-
 def wording(question: Question, record: dict) -> str:
     """The question as asked of this record: in the past tense of a person who has died."""
     if question.text_if_dead and record.get("alive") is False:
@@ -455,160 +424,5 @@ def wording(question: Question, record: dict) -> str:
     return question.text
 
 
-def question_for(path: str, data: dict):
-    """(the script's question, the record it fills) for a case path such as 'persons[wife].alive', or None
-    when the script has no such question or would not ask it (its ``when`` is not met)."""
-    from ipt_expert.case.facts import event_labels
-
-    match = re.fullmatch(r"(?P<ref>[a-z_]+(?:\[(?P<label>[^\]]*)\])?)\.(?P<field>[a-z_]+)", path)
-    if not match:
-        return None
-    head = match.group("ref").split("[")[0]
-    label, name = match.group("label"), match.group("field")
-    if head in ("persons", "events"):
-        records = data.get(head, [])
-        labels = [r.get("id") for r in records] if head == "persons" else event_labels(records)
-        if label not in labels:
-            return None
-        record = records[labels.index(label)]
-        question = next((q for q in script().section(head).questions if q.path == name), None)
-        return (question, record) if question is not None and applies(question, record) else None
-    for section in script().sections:
-        if section.record:
-            continue
-        question = next((q for q in section.questions if q.path == f"{head}.{name}"), None)
-        if question is not None:
-            return (question, data) if applies(question, data) else None
-    return None
-
-
 def answered(question: Question, record: dict) -> bool:
     return get_path(record, question.path) is not None
-
-
-def describe(record_kind: str, record: dict) -> str:
-    """A person or event in a few words, for menus."""
-    if record_kind == "person":
-        extras = [str(record[k]) for k in ("relationship", "closeness") if k in record]
-        if record.get("alive") is False:
-            extras.append("deceased")
-        return f"{record.get('id', '?')}" + (f" ({', '.join(extras)})" if extras else "")
-    when = record.get("months_before_onset")
-    timing = "" if when is None else (f", {when} months after onset" if isinstance(when, (int, float)) and when < 0
-                                      else f", {when} months before onset" if when != UNKNOWN else ", timing unknown")
-    person = f" of the {record['person']}" if record.get("person") else ""
-    return f"{str(record.get('kind', '?')).replace('_', ' ')}{person}{timing}"
-
-
-def record_list(data: dict, record_kind: str) -> list:
-    return data.setdefault("persons" if record_kind == "person" else "events", [])
-
-
-def person_labels(data: dict) -> tuple:
-    return tuple(p.get("id") for p in data.get("persons", []) if p.get("id"))
-
-
-def complete_case(data: dict) -> dict:
-    """The case data as it will be saved: the format marker first, the fields in the schema's order."""
-    order = ("format", "id", "title", "patient", "episode", "safety", "persons", "events", "social",
-             "substance_use", "notes", "narrative")
-    data = copy.deepcopy(data)
-    data["format"] = "ipt-expert-case/1"
-    return {key: data[key] for key in order if key in data and data[key] not in ({}, [])}
-
-
-def problems(data: dict) -> list:
-    """Every problem that keeps the data from being a valid case file (empty when it is valid)."""
-    from ipt_expert.case.loading import case_from_data
-    from ipt_expert.io.errors import CaseError
-
-    try:
-        case_from_data(complete_case(data), source="interview")
-    except CaseError as exc:
-        return [exc.message if not exc.field else f"{exc.field}: {exc.message}"]
-    return []
-
-
-# -- what the engine makes of it so far --------------------------------------
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The formulation of the case so far, and the questions that would change it most."""
-
-    ranking: tuple          # (area name, score), best first
-    focus: tuple            # area names
-    stops: tuple            # (flag id, text) of stop flags
-    warnings: tuple         # texts of warn flags
-    follow_ups: tuple       # (path in the case, question text, effect), most informative first
-
-    def lines(self) -> list:
-        out = []
-        for _, text in self.stops:
-            out.append(f"STOP: {text}")
-        for text in self.warnings:
-            out.append(f"Flag: {text}")
-        focus = " and ".join(self.focus) if self.focus else "no focus can be suggested yet"
-        out.append(f"Focus so far: {focus}")
-        out.append("Ranking so far: " + "; ".join(f"{name} {score:.2f}" for name, score in self.ranking))
-        if self.follow_ups:
-            out.append("Questions that would most change this:")
-            out += [f"  - {text} ({effect})" for _, text, effect in self.follow_ups]
-        return out
-
-
-_EFFECT = {3: "could change the top area", 2: "could change the focus", 1: "could change a safety flag"}
-
-
-def snapshot(data: dict, kb, grief_school: str = "strict", follow_ups: int = 3) -> Snapshot | None:
-    """What the engine makes of the data so far; None while the data is not yet a valid case."""
-    from ipt_expert.case.loading import case_from_data
-    from ipt_expert.io.errors import CaseError
-    from ipt_expert.reasoning.formulation import formulate
-
-    draft = complete_case(data)
-    draft.setdefault("id", "interview")
-    draft.setdefault("episode", {}).setdefault("onset_months_ago", UNKNOWN)
-    try:
-        case = case_from_data(draft, source="interview")
-    except CaseError:
-        return None
-    formulation = formulate(case, kb, grief_school)
-    questions = _most_informative(case, kb, grief_school, follow_ups, data) if follow_ups else []
-    return Snapshot(
-        ranking=tuple((c.name, round(c.score, 2)) for c in formulation.candidates),
-        focus=tuple(formulation.candidate(a).name for a in formulation.focus),
-        stops=tuple((f["id"], f["text"]) for f in formulation.flags if f["severity"] == "stop"),
-        warnings=tuple(f["text"] for f in formulation.flags if f["severity"] != "stop"),
-        follow_ups=tuple((q.path, q.text, _EFFECT.get(q.largest, "")) for q in questions))
-
-
-def _most_informative(case, kb, grief_school: str, count: int, data: dict) -> list:
-    """The open questions whose answers would move the formulation most (value of information, whatif),
-    among those the interview would ask of this patient (no question about a baby without one)."""
-    from ipt_expert.reasoning.information import value_of_information
-    from ipt_expert.reasoning.session import Session
-
-    return [q for q in value_of_information(Session(case, kb, grief_school))
-            if q.largest > 0 and question_for(q.path, data) is not None][:count]
-
-
-def stop_flags(data: dict, kb, grief_school: str = "strict") -> dict:
-    """Stop flags the answers so far raise, id -> text (for the safety screen: said at once)."""
-    shot = snapshot(data, kb, grief_school, follow_ups=0)
-    return dict(shot.stops) if shot else {}
-
-
-def to_yaml(data: dict) -> str:
-    """The case as YAML text, fields in the schema's order, a header saying where it came from."""
-    import yaml
-
-    body = yaml.safe_dump(complete_case(data), sort_keys=False, allow_unicode=True, width=100)
-    return ("# Case file written by `ipt-expert interview`; edit freely, then run\n"
-            "# `ipt-expert validate` and `ipt-expert formulate` on it.\n" + body)
-
-
-def save(data: dict, path: str, *, force: bool = False) -> None:
-    """Write the case atomically; refuses to replace an existing file unless ``force``."""
-    from ipt_expert.io.output import write_output
-
-    write_output(to_yaml(data), path, fmt="text", force=force)
