@@ -16,8 +16,11 @@ def dispute_stage(persons: tuple, case_data: dict) -> str | None:
     return next((stages[label] for label in persons if stages.get(label) in DISPUTE_STAGES), None)
 
 
-def draft_formulation(case_data: dict, focus: list, candidates: list, policy) -> list:
-    """The draft's sentences: the sick role, the link to the patient's life per focus area, the contract."""
+def draft_formulation(case_data: dict, focus: list, candidates: list, policy, tie: dict | None = None) -> list:
+    """The draft's sentences: the sick role, the link to the patient's life per focus area, the contract.
+
+    ``tie``: when the first two areas tie (``Formulation.tie``), the draft asks the question that would break it.
+    """
     by_area = {c.area: c for c in candidates}
     episode = case_data.get("episode", {})
     # Never supply a diagnosis the clinician did not enter (issue 9.6).
@@ -37,6 +40,8 @@ def draft_formulation(case_data: dict, focus: list, candidates: list, policy) ->
         anchor = candidate.evidence[0].text if candidate.evidence else "nothing specific yet"
         sentences.append(f"Link the episode to the patient's life as {label}. Strongest evidence: {anchor}")
         sentences.append(f"Goals: {info.goals}.")
+    if tie:
+        sentences.append(f"The first two areas tie. {tie['question']}")
     sentences.append(f"Propose a time-limited focus ({SESSIONS}) and ask for the patient's agreement; "
                      "the patient's view may revise it.")
     return sentences

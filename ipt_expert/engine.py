@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
+import math
 import operator
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from . import _experta as ex
 from .case import Case
 from .facts import case_facts
 from .rulebase import FieldTest, KnowledgeBase, Pattern, RuleSpec
+from .ties import is_current, onset_window
 from .vocabulary import fact_types
 
 FACT_CLASSES = {
@@ -79,6 +81,10 @@ class Finding:
     severity: str | None = None
     flag: str | None = None
     field: str | None = None
+    # For breaking a tie by doctrine (ties.py): the rule's tightest time from onset, and whether it
+    # asks for a problem still going on.
+    window: float = math.inf
+    current: bool = False
 
 
 # -- field constraints: module-level functions, bound with functools.partial
@@ -313,7 +319,8 @@ class Reasoner:
         text, target = spec.render(values)
         return Finding(rule=spec.id, kind=spec.kind, text=text, source=spec.source, basis=spec.basis,
                        facts=tuple(sorted(refs)), area=spec.area, direction=spec.direction,
-                       weight=spec.weight, severity=spec.severity, flag=spec.flag, field=target)
+                       weight=spec.weight, severity=spec.severity, flag=spec.flag, field=target,
+                       window=onset_window(spec), current=is_current(spec))
 
 
 def reasoner_for(kb: KnowledgeBase) -> Reasoner:

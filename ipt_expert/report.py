@@ -69,6 +69,8 @@ def report_context(report: dict) -> dict:
         "rules_dir": report["rules"],
         "rules_are_shipped": report["rules"] == "the shipped rule base",   # Formulation.rules_label's words
         "close_call": report["close_call"],
+        # the first two areas within 0.01, ordered by doctrine (ties.py); None otherwise or in older JSON
+        "tie": report.get("tie"),
     }
 
 
