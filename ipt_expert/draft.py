@@ -7,6 +7,10 @@ dispute's stage) and the case's diagnosis; reports only show it.
 from __future__ import annotations
 
 SESSIONS = "12-16 weekly sessions"
+# How a comorbid diagnosis (episode.comorbid) is named in the draft, where its id is not plain words.
+DISORDER_WORDS = {"ptsd": "PTSD", "bipolar_i": "bipolar I disorder", "bipolar_ii": "bipolar II disorder",
+                  "bulimia_or_binge_eating": "bulimia or binge-eating disorder", "anorexia": "anorexia nervosa",
+                  "other": "another diagnosis"}
 DISPUTE_STAGES = ("renegotiation", "impasse", "dissolution")   # the stages a draft names (Guide 2018)
 
 
@@ -27,6 +31,9 @@ def draft_formulation(case_data: dict, focus: list, candidates: list, policy, ti
     diagnosis = episode.get("diagnosis") or "no diagnosis entered"
     severity = episode.get("severity", "unknown")
     described = diagnosis if severity in ("unknown", None) else f"{diagnosis} ({severity})"
+    comorbid = [DISORDER_WORDS.get(d, str(d).replace("_", " ")) for d in episode.get("comorbid", [])]
+    if comorbid:
+        described += ", with " + ", ".join(comorbid) + " alongside"
     # The sick role has two halves (Guide 2018): excused, and obliged to recover, for a limited time.
     sentences = [f"Diagnosis: {described}. Give the patient the sick role: a common, treatable illness "
                  "that is not the patient's fault; for a limited time the patient is excused from some "

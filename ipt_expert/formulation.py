@@ -273,9 +273,16 @@ def _missing(findings: list) -> list:
 
 
 def _notes(findings: list) -> list:
-    return [{"rule": f.rule, "text": f.text, "source": f.source, "facts": [ref.path for ref in f.facts],
-             "fact_refs": [ref.to_dict() for ref in f.facts]}
-            for f in findings if f.kind == "note"]
+    """One note per rule and sentence: the same note matched twice (a diagnosis given as main and comorbid) is
+    shown once, with the facts of both matches."""
+    by_text: dict = {}
+    for f in findings:
+        if f.kind != "note":
+            continue
+        entry = by_text.setdefault((f.rule, f.text), {"rule": f.rule, "text": f.text, "source": f.source, "refs": []})
+        entry["refs"] += [ref for ref in f.facts if ref not in entry["refs"]]
+    return [{"rule": e["rule"], "text": e["text"], "source": e["source"], "facts": [ref.path for ref in e["refs"]],
+             "fact_refs": [ref.to_dict() for ref in e["refs"]]} for e in by_text.values()]
 
 
 def formulate(case: Case, kb: KnowledgeBase, grief_school: str = "strict") -> Formulation:

@@ -32,7 +32,16 @@ from functools import lru_cache, partial
 from . import _experta as ex
 from .case import AREAS, Case, case_from_data
 from .engine import FACT_CLASSES, Finding, reasoner_for
-from .facts import case_facts, deaths, event_labels, event_values, onset_known, person_values, section_values
+from .facts import (
+    case_facts,
+    deaths,
+    diagnosis_values,
+    event_labels,
+    event_values,
+    onset_known,
+    person_values,
+    section_values,
+)
 from .formulation import Formulation, _flags, assemble, choose_focus, focus_of, order_areas, rank
 from .matching import (
     alpha_tests,
@@ -195,6 +204,8 @@ class Inventory:
             again.add(change.ref)
             if change.ref in ("patient", "episode"):
                 again |= {"patient", "episode"}       # the disorder reads both
+                # and so do the diagnoses (main and comorbid), which no single change adds or removes
+                again |= {ref for ref, t in self.types.items() if t == "diagnosis"}
             if change.ref == "episode":
                 again |= {ref for ref, t in self.types.items() if t == "event"}    # timing needs a known onset
         elif kind == "person":
@@ -231,6 +242,8 @@ class Inventory:
             elif kind == "event":
                 # the session keeps the label it declared the event under
                 out[ref] = event_values(events[self.event_index[ref]], self.fields[ref]["id"], onset_known(data))
+            elif self.types[ref] == "diagnosis":
+                out[ref] = next(values for values in diagnosis_values(data) if values["ref"] == ref)
             else:
                 out[ref] = section_values(self.types[ref], data)
         return out

@@ -66,7 +66,7 @@ def test_unknown_value_with_did_you_mean(rule_dir):
 def test_unknown_fact_type(rule_dir):
     message = error_of(rule_dir, GOOD_RULE.replace("- event: {kind", "- evnt: {kind"))
     assert message == ("DIR/mine.yaml:7: rules[0].when[0].evnt: rule 'my_rule': unknown fact type 'evnt' "
-                       "(did you mean 'event'?); expected one of: patient, episode, person, event, social, "
+                       "(did you mean 'event'?); expected one of: patient, episode, diagnosis, person, event, social, "
                        "safety, substance, options, or not/exists")
 
 
