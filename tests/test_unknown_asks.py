@@ -147,3 +147,18 @@ def test_an_old_death_of_unknown_course_never_outweighs_a_change_tied_to_onset(
                        {"kind": change, "months_before_onset": change_months, "struggling": change_struggling}]}
     result = formulate(case_from_data({"id": "t", "episode": {"onset_months_ago": 6}, **case}), kb)
     assert result.candidate("role_transition").score > result.candidate("grief").score
+
+
+# -- transition_after_trauma: struggling unknown against yes
+
+def test_a_trauma_near_onset_counts_once_the_struggle_is_known_and_asks_until_then(kb, make_case):
+    unknown = formulate(make_case(events=[{"id": "assault", "kind": "trauma", "months_before_onset": 1}]), kb)
+    known = formulate(make_case(events=[{"id": "assault", "kind": "trauma", "months_before_onset": 1,
+                                         "struggling": True}]), kb)
+    assert "transition_after_trauma" not in fired(unknown)
+    assert questions(unknown)["events[assault].struggling"].startswith(
+        "How is the patient living with the trauma 1 month before onset")
+    assert "transition_after_trauma" in fired(known)
+    assert weight_of(known, "transition_after_trauma") == 0.4
+    assert "events[assault].struggling" not in questions(known)
+    assert known.candidate("role_transition").score > unknown.candidate("role_transition").score
