@@ -7,6 +7,7 @@ from ipt_expert.io.resources import load_schema
 
 SCHEMA = load_schema("case")
 DEFS = SCHEMA["$defs"]
+EPISODE = SCHEMA["properties"]["episode"]["properties"]
 LABELS = ["husband", "wife", "mother", "father", "older sister", "son", "daughter", "manager", "best friend",
           "colleague", "partner", "grandmother", "brother-in-law", "neighbour"]
 YES_NO = st.sampled_from([True, False, "unknown"])
@@ -41,7 +42,7 @@ def event(draw, labels: list) -> dict:
     if labels and draw(st.booleans()):
         data["person"] = draw(st.sampled_from(labels))
     for field in ("wanted", "struggling", "ongoing", "avoids_reminders", "guilt_or_anger", "unresolved_conflict",
-                  "matters_most"):
+                  "matters_most", "anniversary_reaction"):
         if draw(st.booleans()):
             data[field] = draw(YES_NO)
     if draw(st.booleans()):
@@ -68,7 +69,10 @@ def cases(draw, max_persons: int = 6, max_events: int = 6) -> dict:
     data = {
         "id": "generated",
         "episode": {"onset_months_ago": draw(st.one_of(st.integers(0, 60), st.just("unknown"))),
-                    "course": draw(enum(SCHEMA["properties"]["episode"]["properties"]["course"]))},
+                    "course": draw(enum(SCHEMA["properties"]["episode"]["properties"]["course"])),
+                    **draw(st.fixed_dictionaries({}, optional={
+                        "disorder": enum(EPISODE["disorder"]),
+                        "comorbid": st.lists(enum(EPISODE["comorbid"]["items"]), unique=True, max_size=3)}))},
         "persons": [draw(person(label)) for label in labels],
         "events": draw(st.lists(event(labels), max_size=max_events)),
         "social": draw(section("social")),

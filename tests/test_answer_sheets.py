@@ -27,7 +27,8 @@ def test_semicolon_sheet_says_to_use_commas(run_cli, tmp_path):
     result = run_cli("check", "--answers", str(sheet))
     assert (result.code, result.err) == (3, f"ipt-expert: error: {sheet}:1: is separated by semicolons, not commas; "
                                             "save the sheet as comma-separated CSV (in a spreadsheet: 'CSV, "
-                                            "comma-delimited') with columns vignette,answer[,rationale]\n")
+                                            "comma-delimited') with columns "
+                                            "vignette,answer[,safety_first][,rationale]\n")
 
 
 @pytest.mark.parametrize("text, field", [

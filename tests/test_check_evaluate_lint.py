@@ -106,14 +106,14 @@ def test_answer_sheet(run_cli, tmp_path):
 
 @pytest.mark.parametrize("text,expected", [
     ("vignette,answr\nx,grief\n", "answers.csv:1: has no 'answer' column ('answr' is close: did you mean 'answer'?); "
-                                  "expected columns vignette,answer[,rationale], got: vignette, answr"),
+                                  "expected columns vignette,answer[,safety_first][,rationale], got: vignette, answr"),
     ("vignette,answer\ngrief-01-widower-early,grif\n",
      "answers.csv:2: 'grif' is not a problem area (did you mean 'grief'?); expected one of: grief, role_dispute, "
      "role_transition, interpersonal_deficits"),
     ("vignette,answer\n", "answers.csv: has a header but no answers"),
-    ("", "answers.csv: is empty; expected a CSV with columns vignette,answer[,rationale]"),
+    ("", "answers.csv: is empty; expected a CSV with columns vignette,answer[,safety_first][,rationale]"),
     ("vignette,answer,notes\nx,grief,y\n",
-     "answers.csv:1: unknown column 'notes'; expected columns vignette,answer[,rationale]"),
+     "answers.csv:1: unknown column 'notes'; expected columns vignette,answer[,safety_first][,rationale]"),
     ("vignette,answer\nnot-a-vignette,grief\n", None),
 ])
 def test_bad_answer_sheet(run_cli, tmp_path, text, expected):

@@ -50,16 +50,26 @@ def test_signs_of_maintenance_raise_an_old_death(kb, make_case, signs):
     assert with_sign > plain
 
 
-def test_an_anniversary_at_onset_counts(kb, make_case):
-    on_anniversary = result_of(kb, make_case, **death_at(48))
-    off_anniversary = result_of(kb, make_case, **death_at(54))
-    assert "grief_anniversary_reaction" in fired(on_anniversary)
-    assert "grief_anniversary_reaction" not in fired(off_anniversary)
-    assert score(on_anniversary, "grief") > score(off_anniversary, "grief")
+def test_an_anniversary_at_onset_counts_when_the_inventory_says_so(kb, make_case):
+    said = result_of(kb, make_case, **death_at(48, anniversary_reaction=True))
+    not_said = result_of(kb, make_case, **death_at(48))
+    assert "grief_anniversary_reaction" in fired(said)
+    assert "grief_anniversary_reaction" not in fired(not_said)
+    assert score(said, "grief") > score(not_said, "grief")
+
+
+def test_whole_years_alone_ask_about_the_anniversary(kb, make_case):
+    on_whole_years = result_of(kb, make_case, **death_at(48))
+    off_whole_years = result_of(kb, make_case, **death_at(54))
+    questions = {m["field"]: m["question"] for m in on_whole_years.missing}
+    assert questions["events[death-son].anniversary_reaction"].startswith(
+        "Did the symptoms begin around the anniversary of the death of the son")
+    assert "missing_anniversary_reaction" not in fired(off_whole_years)
 
 
 def test_an_anniversary_of_a_death_mourned_without_difficulty_is_not_a_reaction(kb, make_case):
-    assert "grief_anniversary_reaction" not in fired(result_of(kb, make_case, **death_at(48, struggling=False)))
+    result = result_of(kb, make_case, **death_at(48, struggling=False))
+    assert not {"grief_anniversary_reaction", "grief_anniversary_while_struggling"} & fired(result)
 
 
 def test_an_old_event_of_unknown_link_raises_a_question_and_is_not_dropped(kb, make_case):

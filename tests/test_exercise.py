@@ -33,7 +33,8 @@ def test_pack_student_sheet_has_narratives_and_a_form_but_no_key(run_cli, tmp_pa
     assert "Withdrawal that the episode causes is a symptom" in key          # a teaching point
     assert "@media print" in student and "break-before: page" in student
     rows = list(csv.reader(io.StringIO((out / "answers-template.csv").read_text(encoding="utf-8"))))
-    assert rows == [["trainee", "vignette", "primary", "secondary", "rationale"]] + [["", v, "", "", ""] for v in PACK]
+    assert rows == [["trainee", "vignette", "primary", "secondary", "safety_first", "rationale"]] + [
+        ["", v, "", "", "", ""] for v in PACK]
 
 
 def test_pack_in_markdown_escapes_and_keeps_the_same_split(run_cli, tmp_path):

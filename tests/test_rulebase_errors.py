@@ -54,7 +54,7 @@ def test_unknown_field_with_did_you_mean(rule_dir):
         "DIR/mine.yaml:7: rules[0].when[0].event.distance_month: rule 'my_rule': 'distance_month' is not a "
         "field of event (did you mean 'distance_months'?); expected one of: ref, id, kind, months_before_onset, "
         "person, wanted, struggling, ongoing, grief_course, avoids_reminders, guilt_or_anger, "
-        "unresolved_conflict, matters_most, distance_months, timing, anniversary_at_onset")
+        "unresolved_conflict, matters_most, anniversary_reaction, distance_months, timing, anniversary_at_onset")
 
 
 def test_unknown_value_with_did_you_mean(rule_dir):
@@ -66,7 +66,7 @@ def test_unknown_value_with_did_you_mean(rule_dir):
 def test_unknown_fact_type(rule_dir):
     message = error_of(rule_dir, GOOD_RULE.replace("- event: {kind", "- evnt: {kind"))
     assert message == ("DIR/mine.yaml:7: rules[0].when[0].evnt: rule 'my_rule': unknown fact type 'evnt' "
-                       "(did you mean 'event'?); expected one of: patient, episode, person, event, social, "
+                       "(did you mean 'event'?); expected one of: patient, episode, diagnosis, person, event, social, "
                        "safety, substance, options, or not/exists")
 
 

@@ -19,7 +19,7 @@ from ipt_expert.knowledge.vocabulary import diagnosis_phrases, fact_types, field
 # Event kinds that are a person's death (the value set 'death' of policy.yaml
 # says the same for rules; the fact builder needs it before any rule runs).
 DEATH_KINDS = ("death", "stillbirth", "neonatal_death")
-_ORDER = ("options", "patient", "episode", "safety", "substance", "social", "person", "event")
+_ORDER = ("options", "patient", "episode", "diagnosis", "safety", "substance", "social", "person", "event")
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,23 @@ def section_values(fact_type: str, data: dict) -> dict:
     return values
 
 
+MAIN_DIAGNOSIS_REF = "episode.disorder"
+
+
+def diagnosis_values(data: dict) -> list:
+    """One fact's fields per diagnosis: the main one (read as episode.disorder is), then each comorbid one.
+
+    Notes and flags for a diagnosis match these facts, so they fire for a
+    comorbid diagnosis as for the main one (social anxiety beside depression).
+    """
+    episode = data.get("episode", {})
+    out = [{"ref": MAIN_DIAGNOSIS_REF, "disorder": disorder_of(episode, data.get("patient", {})), "main": True}]
+    comorbid = episode.get("comorbid", [])
+    for disorder in comorbid if isinstance(comorbid, list) else []:
+        out.append({"ref": f"episode.comorbid[{disorder}]", "disorder": disorder, "main": False})
+    return out
+
+
 def deaths(events: list) -> set:
     """The persons named in a death event."""
     return {e["person"] for e in events if "person" in e and e["kind"] in DEATH_KINDS}
@@ -185,6 +202,7 @@ def case_facts(case: Case, grief_school: str = "strict") -> list:
     data = case.data
     facts = [("options", {"ref": "options", "grief_school": grief_school})]
     facts += [(fact_type, section_values(fact_type, data)) for fact_type in SECTION_KEYS]
+    facts += [("diagnosis", values) for values in diagnosis_values(data)]
     events = data.get("events", [])
     died = deaths(events)
     facts += [("person", person_values(person, died)) for person in data.get("persons", [])]

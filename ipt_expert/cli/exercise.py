@@ -107,7 +107,7 @@ def exercise_build(vignette_ids, directory, title, fmt, force, vignette_dir, rul
     and no coded inventory; instructor-key.html (or .md): the keys, the
     engine's ranking and reasoning, the trap each vignette sets, teaching
     points and what to read; answers-template.csv: the sheet `exercise grade`
-    reads (trainee,vignette,primary,secondary,rationale). HTML is one
+    reads (trainee,vignette,primary,secondary,safety_first,rationale). HTML is one
     self-contained file that prints one vignette per page.
 
     \b
@@ -137,8 +137,9 @@ def exercise_build(vignette_ids, directory, title, fmt, force, vignette_dir, rul
 def exercise_grade(sheet, directory, title, force, vignette_dir, rules_dir, school):
     """Grade a class's answer sheet and summarise the cohort.
 
-    The sheet has columns trainee, vignette, primary, secondary, rationale
-    (the pack's answers-template.csv); commas or semicolons, a header in any
+    The sheet has columns trainee, vignette, primary, secondary,
+    safety_first (yes or no: the trainee said that safety comes first, which
+    a stop flag asks), rationale (the pack's answers-template.csv); commas or semicolons, a header in any
     case, 'student' for 'trainee', a two-area answer as dispute+transition or
     quoted "grief,role_dispute". Each answer gets `check`'s feedback with
     partial credit. The summary gives each trainee's score, each vignette's

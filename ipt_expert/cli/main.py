@@ -425,16 +425,20 @@ def rules_show(rule_id, rules_dir):
               help="Your focus: one area, or two separated by a comma (grief, role_dispute, role_transition, "
                    "interpersonal_deficits; short forms dispute, transition, deficits work too).")
 @click.option("-r", "--rationale", metavar="TEXT", default="", help="Your reasoning, in a sentence or two.")
+@click.option("--safety-first", is_flag=True,
+              help="You said that safety comes first: on a vignette with a stop flag your answer does not fall "
+                   "into the trap of formulating before safety (a sheet says it in a safety_first column).")
 @click.option("--answers", "answer_sheet", metavar="CSV", type=INPUT_PATH,
-              help="Check a set of vignettes at once: a CSV with columns vignette, answer[, rationale].")
+              help="Check a set of vignettes at once: a CSV with columns vignette, answer[, safety_first][, "
+                   "rationale].")
 @click.option("--vignettes", "vignette_dir", metavar="DIR", type=INPUT_DIR,
               help="Where --answers looks up vignettes named by id (default: the shipped library).")
 @output_options(CHECK_FORMATS, what="feedback")
 @rules_option
 @allow_missing_safety_option
 @school_option
-def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, output, force, rules_dir, allow_missing_safety,
-          school):
+def check(vignette, answer, rationale, safety_first, answer_sheet, vignette_dir, fmt, output, force, rules_dir,
+          allow_missing_safety, school):
     """Check your formulation of a VIGNETTE against its answer key.
 
     Says whether you agree with the key (full, partial or none: an
@@ -446,12 +450,14 @@ def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, output, 
 
     An answer sheet is comma-separated; quote an answer naming two areas
     ("grief,role_dispute") or join them with +. It names vignettes by id, or
-    by a path inside the sheet's own folder.
+    by a path inside the sheet's own folder. An optional safety_first column
+    (yes or no) does for each row what --safety-first does for one answer.
 
     \b
     Examples:
       ipt-expert check grief-01-widower-early --answer grief
       ipt-expert check case_vignettes/transition-01-divorce-not-grief.yaml -a grief -r "He lost his marriage"
+      ipt-expert check safety-01-active-si-plan -a transition --safety-first
       ipt-expert check --answers my-answers.csv
     """
     from ipt_expert.io.errors import CaseError
@@ -464,12 +470,15 @@ def check(vignette, answer, rationale, answer_sheet, vignette_dir, fmt, output, 
         raise click.UsageError("give either VIGNETTE with --answer, or --answers CSV, not both")
     if not answer_sheet and not (vignette and answer):
         raise click.UsageError("give VIGNETTE and --answer AREA[,AREA] (or --answers CSV)")
+    if answer_sheet and safety_first:
+        raise click.UsageError("--safety-first goes with VIGNETTE and --answer; an answer sheet says it per row, "
+                               "in a safety_first column (yes or no)")
     fmt = prepare_output(output, fmt, CHECK_FORMATS, force=force, command="check")
     if answer_sheet:
         rows = read_answer_sheet(answer_sheet)
     else:
         try:
-            rows = [AnswerRow(vignette, parse_areas(answer), rationale)]
+            rows = [AnswerRow(vignette, parse_areas(answer), rationale, safety_first=safety_first)]
         except CaseError as exc:
             raise click.BadParameter(exc.message, param_hint="'-a' / '--answer'") from exc
     kb = load_for_formulating(_rules_dir(rules_dir), allow_missing_safety)

@@ -48,7 +48,8 @@ UNIQUE_FIELDS = ("id", "ref")
 def case_limits() -> dict:
     """The largest number of facts of each repeated type a case may hold (from the case schema)."""
     properties = load_schema("case")["properties"]
-    return {"person": properties["persons"]["maxItems"], "event": properties["events"]["maxItems"]}
+    return {"person": properties["persons"]["maxItems"], "event": properties["events"]["maxItems"],
+            "diagnosis": 1 + properties["episode"]["properties"]["comorbid"]["maxItems"]}
 
 
 def _facts(pattern: Pattern, counts, bound: set) -> int:

@@ -42,11 +42,12 @@ class AreaInfo:
     source: str
     also_called: str = ""
     rater_agreement: str = ""
+    treatable_rank: int = 0   # 1: the most workable within the time limit; breaks a tie last (reasoning/ties.py)
 
 
 @dataclass(frozen=True)
 class Policy:
-    areas: tuple            # AreaInfo, in tie-break order
+    areas: tuple            # AreaInfo, in the order declared (never a tie-break: see reasoning/ties.py)
     second_area_min_score: float
     second_area_max_gap: float
     focus_source: str

@@ -62,8 +62,9 @@ _DERIVED = {
     ],
 }
 
-# Free text never reaches the engine: rules match structured fields only.
-_NOT_FACT_FIELDS = {"notes"}
+# Free text never reaches the engine: rules match structured fields only.  The comorbid diagnoses
+# reach it as facts of their own (``diagnosis``), one per diagnosis, not as a list on the episode.
+_NOT_FACT_FIELDS = {"notes", "comorbid"}
 
 
 def _resolve(schema: dict, node: dict) -> dict:
@@ -105,7 +106,16 @@ def fact_types() -> dict:
         types[name] = FactType(name, description, fields)
     types["options"] = FactType("options", "How the case is being formulated.",
                                 {spec.name: spec for spec in _DERIVED["options"]})
-    return types
+    disorders = types["episode"].fields["disorder"].values
+    types["diagnosis"] = FactType(
+        "diagnosis", "One of the case's diagnoses: the main one (episode.disorder) or a comorbid one "
+        "(episode.comorbid). A note or flag for a diagnosis matches this fact, so it fires for each.",
+        {"ref": FieldSpec("ref", "text", (), "Where the fact comes from in the case file."),
+         "disorder": FieldSpec("disorder", "enum", disorders, "The diagnosis, in the vocabulary of episode.disorder."),
+         "main": FieldSpec("main", "enum", (True, False),
+                           "true for the main diagnosis (episode.disorder), false for a comorbid one.")})
+    order = ["patient", "episode", "diagnosis"]   # a diagnosis next to the episode it belongs to
+    return {name: types[name] for name in order + [n for n in types if n not in order]}
 
 
 @lru_cache(maxsize=None)

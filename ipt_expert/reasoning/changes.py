@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ipt_expert.case.facts import (
+    diagnosis_values,
     case_facts,
     deaths,
     event_labels,
@@ -184,6 +185,8 @@ class Inventory:
             again.add(change.ref)
             if change.ref in ("patient", "episode"):
                 again |= {"patient", "episode"}       # the disorder reads both
+                # and so do the diagnoses (main and comorbid), which no single change adds or removes
+                again |= {ref for ref, t in self.types.items() if t == "diagnosis"}
             if change.ref == "episode":
                 again |= {ref for ref, t in self.types.items() if t == "event"}    # timing needs a known onset
         elif kind == "person":
@@ -220,6 +223,8 @@ class Inventory:
             elif kind == "event":
                 # the session keeps the label it declared the event under
                 out[ref] = event_values(events[self.event_index[ref]], self.fields[ref]["id"], onset_known(data))
+            elif self.types[ref] == "diagnosis":
+                out[ref] = next(values for values in diagnosis_values(data) if values["ref"] == ref)
             else:
                 out[ref] = section_values(self.types[ref], data)
         return out

@@ -18,15 +18,16 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
+import math
 import operator
 from dataclasses import dataclass
 
-from ipt_expert.case.facts import case_facts
-from ipt_expert.case.loading import Case
-from ipt_expert.knowledge.conditions import FieldTest, Pattern, RuleSpec
-from ipt_expert.knowledge.rulebase import KnowledgeBase
-from ipt_expert.knowledge.vocabulary import fact_types
-from ipt_expert.reasoning import _experta as ex
+from . import _experta as ex
+from .case import Case
+from .facts import case_facts
+from .rulebase import FieldTest, KnowledgeBase, Pattern, RuleSpec
+from .ties import is_current, onset_window
+from .vocabulary import fact_types
 
 FACT_CLASSES = {
     name: type(name.capitalize(), (ex.Fact,), {"__doc__": spec.description})
@@ -80,6 +81,10 @@ class Finding:
     severity: str | None = None
     flag: str | None = None
     field: str | None = None
+    # For breaking a tie by doctrine (ties.py): the rule's tightest time from onset, and whether it
+    # asks for a problem still going on.
+    window: float = math.inf
+    current: bool = False
 
 
 # -- field constraints: module-level functions, bound with functools.partial
@@ -314,7 +319,8 @@ class Reasoner:
         text, target = spec.render(values)
         return Finding(rule=spec.id, kind=spec.kind, text=text, source=spec.source, basis=spec.basis,
                        facts=tuple(sorted(refs)), area=spec.area, direction=spec.direction,
-                       weight=spec.weight, severity=spec.severity, flag=spec.flag, field=target)
+                       weight=spec.weight, severity=spec.severity, flag=spec.flag, field=target,
+                       window=onset_window(spec), current=is_current(spec))
 
 
 def reasoner_for(kb: KnowledgeBase) -> Reasoner:

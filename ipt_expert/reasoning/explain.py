@@ -30,7 +30,8 @@ NEAR_MISS_LIMIT = 2        # a rule that fails more conditions than this did not
 NEAR_MISSES_SHOWN = 5
 TYPE_WORDS = {"event": "a life event", "person": "a person in the inventory", "social": "the social baseline",
               "safety": "the safety screen", "episode": "the episode", "patient": "the patient",
-              "substance": "substance use", "options": "the options"}
+              "substance": "substance use", "options": "the options",
+              "diagnosis": "a diagnosis (the main one or a comorbid one)"}
 _OP_WORDS = {"le": "up to", "lt": "under", "ge": "from", "gt": "only beyond"}
 
 

@@ -13,15 +13,16 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field, replace
 
-from ipt_expert.case.loading import Case
-from ipt_expert.case.privacy import privacy_warnings
-from ipt_expert.case.timespan import timing_warnings
-from ipt_expert.io.constants import AREAS, VERSION
-from ipt_expert.knowledge.rulebase import KnowledgeBase, Policy
-from ipt_expert.reasoning.draft import dispute_stage, draft_formulation
-from ipt_expert.reasoning.engine import reasoner_for
-from ipt_expert.reasoning.picture_data import inventory
-from ipt_expert.reasoning.scoring import Certainty, combine
+from .case import Case
+from .constants import AREAS, VERSION
+from .draft import dispute_stage, draft_formulation
+from .engine import reasoner_for
+from .picture_data import inventory
+from .privacy import privacy_warnings
+from .timespan import timing_warnings
+from .rulebase import KnowledgeBase, Policy
+from .scoring import Certainty, combine
+from .ties import break_tie, describe, doctrine_keys, is_tie
 
 DISCLAIMER = ("ipt-expert is a decision aid for clinicians trained in interpersonal psychotherapy. "
               "It does not diagnose, and its ranking is a starting point for clinical judgement, "
@@ -77,6 +78,16 @@ class Formulation:
         """The top two areas are both supported and less than CLOSE_CALL apart: judgement decides."""
         first, second = self.candidates[0].score, self.candidates[1].score
         return second > 0 and first - second < CLOSE_CALL
+
+    @property
+    def tie(self) -> dict | None:
+        """The first two areas within ties.TIE_MARGIN: which they are, what ordered them, the deciding question."""
+        first, second = self.candidates[0], self.candidates[1]
+        if not is_tie(first.score, second.score):
+            return None
+        keys = doctrine_keys({c.area: [(f.window, f.current) for f in c.evidence] for c in (first, second)},
+                             self.policy)
+        return describe(first, second, keys, self.policy)
 
     @property
     def rules_label(self) -> str:
@@ -144,6 +155,7 @@ class Formulation:
             "focus_has_evidence": self.focus_has_evidence,
             "deciding_questions": self.deciding_questions,
             "close_call": self.close_call,
+            "tie": self.tie,
             "draft": list(self.draft),
             "candidates": [
                 {"area": c.area, "name": c.name, "rank": c.rank, "score": round(c.score, 3),
@@ -194,7 +206,8 @@ def rank(findings: list, policy: Policy) -> list:
     con = {area: [f for f in findings if f.kind == "evidence" and f.area == area and f.direction == "against"]
            for area in AREAS}
     certainties = {area: combine(_per_criterion(pro[area]), _per_criterion(con[area])) for area in AREAS}
-    ranked = order_areas(certainties, {area for area in AREAS if pro[area]}, policy)
+    ranked = order_areas(certainties, {area for area in AREAS if pro[area]}, policy,
+                         {area: [(f.window, f.current) for f in pro[area]] for area in AREAS})
     return [Candidate(area=area, name=policy.area(area).name, rank=index + 1, certainty=certainties[area],
                       evidence=_strongest_first(pro[area]), against=_strongest_first(con[area]),
                       also_called=policy.area(area).also_called,
@@ -202,16 +215,21 @@ def rank(findings: list, policy: Policy) -> list:
             for index, area in enumerate(ranked)]
 
 
-def order_areas(certainties: dict, supported, policy: Policy) -> list:
+def order_areas(certainties: dict, supported, policy: Policy, evidence_for: dict | None = None) -> list:
     """The four area ids, best first, from each area's Certainty; ``supported``: the areas with evidence for them.
 
     Scored areas first; among areas scoring nothing, those with some evidence
     for them before those with none, so that no tie order can put an area
-    nothing speaks for above one the inventory touches (issue 9.5).
+    nothing speaks for above one the inventory touches (issue 9.5).  Equal
+    scores, and a first two within ``ties.TIE_MARGIN``, follow the doctrine
+    (``ties.py``: time to onset, then currency, then workability), never the
+    order in which the policy declares the areas.  ``evidence_for``: area ->
+    (window, current) of each rule for it (``Finding.window``, ``Finding.current``).
     """
-    order = [a.id for a in policy.areas]
-    return sorted(AREAS, key=lambda area: (-round(certainties[area].score, 9), area not in supported,
-                                           -round(certainties[area].factor, 9), order.index(area)))
+    keys = doctrine_keys({area: (evidence_for or {}).get(area, ()) for area in AREAS}, policy)
+    ranked = sorted(AREAS, key=lambda area: (-round(certainties[area].score, 9), area not in supported,
+                                             -round(certainties[area].factor, 9), keys[area]))
+    return break_tie(ranked, {area: certainties[area].score for area in AREAS}, keys)
 
 
 def _persons(findings) -> tuple:
@@ -268,9 +286,16 @@ def _missing(findings: list) -> list:
 
 
 def _notes(findings: list) -> list:
-    return [{"rule": f.rule, "text": f.text, "source": f.source, "facts": [ref.path for ref in f.facts],
-             "fact_refs": [ref.to_dict() for ref in f.facts]}
-            for f in findings if f.kind == "note"]
+    """One note per rule and sentence: the same note matched twice (a diagnosis given as main and comorbid) is
+    shown once, with the facts of both matches."""
+    by_text: dict = {}
+    for f in findings:
+        if f.kind != "note":
+            continue
+        entry = by_text.setdefault((f.rule, f.text), {"rule": f.rule, "text": f.text, "source": f.source, "refs": []})
+        entry["refs"] += [ref for ref in f.facts if ref not in entry["refs"]]
+    return [{"rule": e["rule"], "text": e["text"], "source": e["source"], "facts": [ref.path for ref in e["refs"]],
+             "fact_refs": [ref.to_dict() for ref in e["refs"]]} for e in by_text.values()]
 
 
 def formulate(case: Case, kb: KnowledgeBase, grief_school: str = "strict") -> Formulation:
@@ -290,5 +315,5 @@ def assemble(case: Case, kb: KnowledgeBase, grief_school: str, findings: list) -
                          rules_dir=kb.directory, findings=findings, missing_safety_rules=safety_gaps(kb))
     result.inventory = inventory(case.data, candidates, findings, kb.rules)
     if result.focus_has_evidence and not result.provisional:   # a draft only when there is one to propose
-        result.draft = draft_formulation(case.data, result.focus, candidates, kb.policy)
+        result.draft = draft_formulation(case.data, result.focus, candidates, kb.policy, result.tie)
     return result

@@ -43,6 +43,7 @@ from ipt_expert.reasoning.matching import (
     unjoined_rules,
 )
 from ipt_expert.reasoning.scoring import combine
+from ipt_expert.reasoning.ties import is_current, onset_window
 
 
 @dataclass(frozen=True)
@@ -127,17 +128,20 @@ class Session:
             # two), from the rules' weights alone: a rule counts once, at its weight.
             specs, policy = self.reasoner.specs, self.kb.policy
             weights = {area: ([], []) for area in AREAS}
+            marks = {area: [] for area in AREAS}    # (window, current) of each rule for the area: ties.py
             flags = []
             for rule in sorted(rules):
                 spec = specs[rule]
                 if spec.kind == "evidence" and spec.direction in ("for", "against"):
                     weights[spec.area][spec.direction == "against"].append(spec.weight)
+                    if spec.direction == "for":
+                        marks[spec.area].append((onset_window(spec), is_current(spec)))
                 elif spec.kind == "flag":
                     flags.append(Finding(rule=rule, kind="flag", text="", source="", basis="", facts=(),
                                          area=spec.area, direction=spec.direction, weight=spec.weight,
                                          severity=spec.severity, flag=spec.flag))
             certainties = {area: combine(*weights[area]) for area in AREAS}
-            ranked = order_areas(certainties, {area for area in AREAS if weights[area][0]}, policy)
+            ranked = order_areas(certainties, {area for area in AREAS if weights[area][0]}, policy, marks)
             outcome = self._outcomes[rules] = Outcome(
                 rules=rules, ranking=tuple((area, round(certainties[area].factor, 9)) for area in ranked),
                 focus=tuple(focus_of([(area, certainties[area].score) for area in ranked[:2]], policy)),

@@ -64,6 +64,8 @@ def report_context(report: dict) -> dict:
         "rules_dir": report["rules"],
         "rules_are_shipped": report["rules_are_shipped"],
         "close_call": report["close_call"],
+        # the first two areas within 0.01, ordered by doctrine (ties.py); None otherwise or in older JSON
+        "tie": report.get("tie"),
     }
 
 

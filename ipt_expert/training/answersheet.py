@@ -11,12 +11,12 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from ipt_expert.io.constants import DEFAULT_SCHOOL
-from ipt_expert.io.errors import CaseError, did_you_mean
-from ipt_expert.training.check import check_answer, parse_areas, render_check_text
+from .check import check_answer, parse_areas, parse_yes_no, render_check_text
+from .constants import DEFAULT_SCHOOL
+from .errors import CaseError, did_you_mean
 
 MAX_ANSWERS = 2000
-COLUMNS = ("vignette", "answer", "rationale")
+COLUMNS = ("vignette", "answer", "safety_first", "rationale")
 _QUOTE_HINT = 'quote an answer naming two areas ("grief,role_dispute") or join them with + (grief+role_dispute)'
 
 
@@ -26,6 +26,7 @@ class AnswerRow:
     answer: list
     rationale: str = ""
     line: int | None = None     # the sheet's line, None for an answer given on the command line
+    safety_first: bool = False  # the trainee said that safety comes first
 
 
 @dataclass
@@ -77,7 +78,8 @@ def check_sheet(rows, kb=None, school: str = DEFAULT_SCHOOL, *, sheet: str | Non
                 case = load_case(path)
                 formulations[path] = (case, formulate(case, kb, school))
             case, formulation = formulations[path]
-            results.append(check_answer(case, formulation, list(row.answer), row.rationale))
+            results.append(check_answer(case, formulation, list(row.answer), row.rationale,
+                                        safety_first=row.safety_first))
         except CaseError as exc:
             if sheet is not None and row.line is not None and exc.source != sheet:
                 exc.message += f" (answer sheet {sheet}, line {row.line})"   # which row led there
@@ -102,13 +104,15 @@ def render_sheet(result: SheetResult, fmt: str = "text") -> str:
 
 
 def read_answer_sheet(path: str) -> list:
-    """An answer sheet: comma-separated CSV with columns vignette, answer and optionally rationale."""
-    from ipt_expert.io.yamlio import read_text
+    """An answer sheet: comma-separated CSV with columns vignette, answer and optionally safety_first (yes or
+    no: the trainee said that safety comes first) and rationale."""
+    from .yamlio import read_text
 
     text, source = read_text(path, what="answer sheet in CSV", error=CaseError)
     records = _records(text, source)
     if not records:
-        raise CaseError("is empty; expected a CSV with columns vignette,answer[,rationale]", source=source)
+        raise CaseError("is empty; expected a CSV with columns vignette,answer[,safety_first][,rationale]",
+                        source=source)
     header_line, header = records[0]
     columns = [c.strip().lower() for c in header]
     _check_header(columns, header, source)
@@ -118,7 +122,9 @@ def read_answer_sheet(path: str) -> list:
             continue    # a blank line
         if len(record) > len(columns):
             extra = record[len(columns)].strip()
-            spilled = _is_area(extra) or ("rationale" in columns and _is_area(record[columns.index("rationale")]))
+            after_answer = record[columns.index("answer") + 1] if columns.index("answer") + 1 < len(record) else ""
+            spilled = _is_area(extra) or _is_area(after_answer) or (
+                "rationale" in columns and _is_area(record[columns.index("rationale")]))
             if spilled:
                 raise CaseError(f"has more fields than the header: the answer's second area spilled into the next "
                                 f"column; {_QUOTE_HINT}", source=source, line=line, field="answer")
@@ -137,7 +143,12 @@ def read_answer_sheet(path: str) -> list:
             raise CaseError(f"the rationale is only an area name ('{clean['rationale']}'): if the answer names "
                             f"two areas, {_QUOTE_HINT}", source=source, line=line, field="rationale")
         areas = parse_areas(clean.get("answer", ""), source=source, line=line)
-        rows.append(AnswerRow(clean["vignette"], areas, clean.get("rationale", ""), line))
+        safety_first = parse_yes_no(clean.get("safety_first", ""))
+        if safety_first is None:
+            raise CaseError(f"'{clean['safety_first']}' is not yes or no: write yes if the trainee said that "
+                            "safety comes first, no or nothing otherwise", source=source, line=line,
+                            field="safety_first")
+        rows.append(AnswerRow(clean["vignette"], areas, clean.get("rationale", ""), line, safety_first))
         if len(rows) > MAX_ANSWERS:
             raise CaseError(f"has more than {MAX_ANSWERS} answers; split the sheet", source=source, line=line)
     if not rows:
@@ -171,18 +182,19 @@ def _check_header(columns: list, header: list, source: str) -> None:
     if len(columns) == 1 and (";" in header[0] or "\t" in header[0]):
         separator = "semicolons" if ";" in header[0] else "tabs"
         raise CaseError(f"is separated by {separator}, not commas; save the sheet as comma-separated CSV (in a "
-                        "spreadsheet: 'CSV, comma-delimited') with columns vignette,answer[,rationale]",
+                        "spreadsheet: 'CSV, comma-delimited') with columns vignette,answer[,safety_first][,rationale]",
                         source=source, line=1)
     for needed in ("vignette", "answer"):
         if needed not in columns:
             close = [c for c in columns if did_you_mean(c, [needed])]
             hint = f" ('{close[0]}' is close: did you mean '{needed}'?)" if close else ""
-            raise CaseError(f"has no '{needed}' column{hint}; expected columns vignette,answer[,rationale], "
-                            f"got: {', '.join(columns)}", source=source, line=1)
+            raise CaseError(f"has no '{needed}' column{hint}; expected columns "
+                            f"vignette,answer[,safety_first][,rationale], got: {', '.join(columns)}",
+                            source=source, line=1)
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown:
         raise CaseError(f"unknown column '{unknown[0]}'{did_you_mean(unknown[0], list(COLUMNS))}"
-                        "; expected columns vignette,answer[,rationale]", source=source, line=1)
+                        "; expected columns vignette,answer[,safety_first][,rationale]", source=source, line=1)
     twice = sorted({c for c in columns if columns.count(c) > 1})
     if twice:
         raise CaseError(f"column '{twice[0]}' appears twice in the header; keep one (the sheet would otherwise "

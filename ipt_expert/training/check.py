@@ -30,6 +30,16 @@ AREA_ALIASES = {
 NO_FOCUS_ALIASES = ("none", "no_focus", "no_focus_yet", "none_yet", "no_area")
 
 
+YES = ("yes", "y", "true", "1", "x")
+NO = ("no", "n", "false", "0", "")
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """A form's yes/no cell: 'yes' (also y, true, 1, a ticked x) or 'no' (also n, false, 0, empty); else None."""
+    value = " ".join(str(text).split()).lower()
+    return True if value in YES else False if value in NO else None
+
+
 def parse_areas(text: str, *, source: str = "--answer", line: int | None = None) -> list:
     """'grief' or 'role_dispute,role_transition' (also '+' or ';', and short names) -> area ids."""
     parts = [p.strip().lower().replace("-", "_").replace(" ", "_")
@@ -70,6 +80,9 @@ class CheckResult:
     rationale_coverage: list = field(default_factory=list)   # per piece of the key's evidence: covered, words
     read: list = field(default_factory=list)
     key_rationale: str = ""
+    safety_first: bool = False             # the trainee said that safety comes first
+    safety_trap_applies: bool = False      # a stop flag: the ranking is provisional, safety comes first
+
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -129,8 +142,12 @@ def _no_focus_credit(answer: list, key, names: dict) -> tuple:
                          f"the case has evidence for a focus.")
 
 
-def _traps(answer: list, case: Case, formulation: Formulation) -> list:
-    """The traps of guide section 8 this answer falls into."""
+def _traps(answer: list, case: Case, formulation: Formulation, safety_first: bool = False) -> list:
+    """The traps of guide section 8 this answer falls into.
+
+    ``safety_first``: the trainee said that safety comes first, so a stop flag
+    is no trap for them (the area they name is credited as usual).
+    """
     data = case.data
     events = data.get("events", [])
     persons = data.get("persons", [])
@@ -163,7 +180,7 @@ def _traps(answer: list, case: Case, formulation: Formulation) -> list:
         found.append("event_unrelated_to_onset")
     if key.no_focus and first != NO_FOCUS:
         found.append("focus_without_evidence")
-    if formulation.provisional:
+    if formulation.provisional and not safety_first:
         found.append("formulating_before_safety")
     return list(dict.fromkeys(found))
 
@@ -211,8 +228,14 @@ def reading_list(sources) -> list:
     return [c for c in cited if not any(_said_by(c, other) for other in cited)]
 
 
-def check_answer(case: Case, formulation: Formulation, answer: list, rationale: str = "") -> CheckResult:
-    """Compare a trainee's answer (one or two areas) with the vignette's key."""
+def check_answer(case: Case, formulation: Formulation, answer: list, rationale: str = "", *,
+                 safety_first: bool = False) -> CheckResult:
+    """Compare a trainee's answer (one or two areas) with the vignette's key.
+
+    ``safety_first``: the trainee said that safety comes first (the check box
+    of a form, a ``safety_first`` column, ``--safety-first``); on a vignette
+    with a stop flag the answer then escapes the trap formulating_before_safety.
+    """
     if not case.is_vignette:
         raise CaseError("has no answer_key: `check` needs a vignette", source=case.source, field="answer_key")
     key = case.answer_key
@@ -235,7 +258,8 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
             if f.rule not in seen_rules and len(missed) < 4:
                 seen_rules.add(f.rule)
                 missed.append({"area": key.primary, "rule": f.rule, "text": f.text, "source": f.source})
-    traps = [{"id": t, **policy.traps[t]} for t in _traps(answer, case, formulation) if t in policy.traps]
+    traps = [{"id": t, **policy.traps[t]} for t in _traps(answer, case, formulation, safety_first)
+             if t in policy.traps]
     feedback, coverage = _rationale_feedback(rationale, formulation, key)
     read = reading_list([key.source, *(t["read"] for t in traps),
                          *(f.source for area in key.focus[:1] for f in formulation.candidate(area).evidence)])
@@ -245,7 +269,8 @@ def check_answer(case: Case, formulation: Formulation, answer: list, rationale: 
         agreement=agreement, verdict=verdict, your_choice=your_choice, missed_evidence=missed,
         traps=traps, safety=[{"id": f["id"], "severity": f["severity"], "text": f["text"]} for f in formulation.flags],
         rationale_feedback=feedback, rationale_coverage=coverage,
-        read=read, key_rationale=key.rationale)
+        read=read, key_rationale=key.rationale, safety_first=bool(safety_first),
+        safety_trap_applies=bool(formulation.provisional))
 
 
 def render_check_text(result: CheckResult) -> str:
@@ -256,6 +281,8 @@ def render_check_text(result: CheckResult) -> str:
     if result.safety:
         out.append("  Safety first:")
         out += [f"    [{f['severity']}] {f['text']}" for f in result.safety]
+    if result.safety_first and result.safety_trap_applies:
+        out.append("  You said safety comes first, as the stop flag requires.")
     if result.your_choice:
         out.append("  Where the engine ranks your choice:")
     for choice in result.your_choice:

@@ -1,14 +1,16 @@
 """A class's answer sheet, read leniently where that is safe, every bad row reported.
 
-Columns ``trainee, vignette, primary, secondary, rationale`` (the template
-``exercise build`` writes).  Lenient where no answer can be misread: commas or
-semicolons between fields, a header in any case, ``student`` for ``trainee``
+Columns ``trainee, vignette, primary, secondary, safety_first, rationale``
+(the template ``exercise build`` writes; ``safety_first``, yes or no, says
+that the trainee put safety first, and may be left out or empty).  Lenient
+where no answer can be misread: commas or semicolons between fields, a header in any case, ``student`` for ``trainee``
 and ``answer`` for ``primary``, a two-area answer in one cell written
 ``dispute+transition`` or quoted ``"grief,role_dispute"``, a vignette id with
 its ``.yaml`` suffix, rows of the template left blank.  Strict where a guess
 could grade the wrong thing: a row naming an unknown vignette or area, with no
-trainee, or answering a vignette its trainee already answered is not graded
-and is reported with its row number; every other row is still graded.
+trainee, with a safety_first that is neither yes nor no, or answering a
+vignette its trainee already answered is not graded and is reported with its
+row number; every other row is still graded.
 
 Vignettes are named by id and looked up in a set of known ids: nothing a
 trainee typed ever becomes a path.
@@ -21,12 +23,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from ipt_expert.io.errors import CaseError, did_you_mean
-from ipt_expert.training.check import parse_areas
+from .check import parse_areas, parse_yes_no
+from .errors import CaseError, did_you_mean
 
-COLUMNS = ("trainee", "vignette", "primary", "secondary", "rationale")
+COLUMNS = ("trainee", "vignette", "primary", "secondary", "safety_first", "rationale")
 SYNONYMS = {"student": "trainee", "answer": "primary", "first": "primary", "second": "secondary",
-            "first_area": "primary", "second_area": "secondary"}
+            "first_area": "primary", "second_area": "secondary", "safety": "safety_first"}
 REQUIRED = ("trainee", "vignette", "primary")
 MAX_ROWS = 20_000
 MAX_TRAINEE = 120
@@ -39,12 +41,14 @@ class ClassAnswer:
     vignette: str
     areas: tuple
     rationale: str = ""
+    safety_first: bool = False     # the trainee said that safety comes first
 
 
 @dataclass(frozen=True)
 class RowProblem:
     row: int
-    kind: str          # unknown_vignette, unknown_area, empty_trainee, duplicate_answer, no_answer, bad_row
+    kind: str          # unknown_vignette, unknown_area, empty_trainee, duplicate_answer, no_answer, bad_row,
+    #                    bad_safety_first
     message: str
     trainee: str = ""
     vignette: str = ""
@@ -159,11 +163,12 @@ def _read_row(record: list, row: int, header: list, known, seen: dict, sheet: Cl
     vignette = _clean(values.get("vignette", ""))
     primary, secondary = values.get("primary", "").strip(), values.get("secondary", "").strip()
     rationale = _clean(values.get("rationale", ""))
+    safety_text = _clean(values.get("safety_first", ""))
 
     def problem(kind: str, message: str) -> None:
         sheet.problems.append(RowProblem(row, kind, message, trainee, vignette))
 
-    if not trainee and not primary and not secondary and not rationale:
+    if not trainee and not primary and not secondary and not rationale and not safety_text:
         sheet.blank_rows += 1       # a template row nobody filled in
         return
     if len(record) > len(header) and any(cell.strip() for cell in record[len(header):]):
@@ -182,6 +187,10 @@ def _read_row(record: list, row: int, header: list, known, seen: dict, sheet: Cl
     if not primary and not secondary:
         problem("no_answer", "no area given")
         return
+    safety_first = parse_yes_no(safety_text)
+    if safety_first is None:
+        problem("bad_safety_first", f"safety_first is '{safety_text[:40]}'; write yes or no, or leave it empty")
+        return
     try:
         areas = parse_areas(",".join(part for part in (primary, secondary) if part), source=sheet.source, line=row)
     except CaseError as exc:
@@ -194,4 +203,4 @@ def _read_row(record: list, row: int, header: list, known, seen: dict, sheet: Cl
                                     "that first answer is graded")
         return
     seen[identity] = row
-    sheet.answers.append(ClassAnswer(row, trainee, vignette, tuple(areas), rationale))
+    sheet.answers.append(ClassAnswer(row, trainee, vignette, tuple(areas), rationale, safety_first))

@@ -7,13 +7,17 @@ Tables (each also written as CSV and JSON by the dashboard):
 * vignettes: designed difficulty, observed facility (mean credit), share of
   full credit, the first areas the class chose, the most common wrong choice;
 * confusion: the key's first area (rows) against the class's first area;
-* traps: the traps the class fell into, most common first;
+* traps: the traps the class fell into, most common first, each with the
+  answers it could apply to (formulating before safety: only the answers on
+  vignettes with a stop flag) and its share of them;
 * agreement: Fleiss' kappa and Gwet's AC1 across the class, per vignette set;
 * skipped: every row not graded, with its row number and why.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+SAFETY_TRAP = "formulating_before_safety"
 
 
 @dataclass
@@ -72,12 +76,13 @@ def _answer_table(grades):
             "key_first": result.key_primary, "key_focus": "+".join(result.key_focus),
             "credit": result.credit, "agreement": result.agreement,
             "traps": ";".join(t["id"] for t in result.traps),
+            "safety_first": bool(result.safety_first), "safety_trap_applies": bool(result.safety_trap_applies),
             "rationale_covered": sum(c["covered"] for c in result.rationale_coverage),
             "rationale_pieces": len(result.rationale_coverage),
             "rationale": answer.rationale,
         })
     columns = ["trainee", "vignette", "row", "first", "second", "key_first", "key_focus", "credit", "agreement",
-               "traps", "rationale_covered", "rationale_pieces", "rationale"]
+               "traps", "safety_first", "safety_trap_applies", "rationale_covered", "rationale_pieces", "rationale"]
     answers = pd.DataFrame.from_records(records, columns=columns)
     return answers
 
@@ -155,7 +160,10 @@ def _trap_table(answers, grades):
     else:
         traps = pd.DataFrame(columns=["trap", "answers", "trainees", "vignettes"])
     traps.insert(1, "title", [grades.trap_titles.get(t, t) for t in traps["trap"]])
-    traps["share"] = (traps["answers"] / max(len(answers), 1)).round(3)
+    # The safety trap applies only where a stop flag makes the ranking provisional; the others to every answer.
+    applies = {SAFETY_TRAP: int(answers["safety_trap_applies"].sum())}
+    traps["applies_to"] = [applies.get(t, len(answers)) for t in traps["trap"]]
+    traps["share"] = (traps["answers"] / traps["applies_to"].clip(lower=1)).astype(float).round(3)
     traps = traps.sort_values(["answers", "trap"], ascending=[False, True], kind="stable")
     return traps
 

@@ -303,9 +303,15 @@ def _render_readable(evaluation: Evaluation, *, markdown: bool) -> str:
     """Text (fits WIDTH columns) or Markdown: the disagreements first, then the figures and the tables."""
     import textwrap
 
+    from .templating import markdown_escape
+
     s = evaluation.summary
     md = markdown
     lines: list = []
+
+    def esc(value) -> str:
+        """Every value shown in Markdown is escaped, as in the other Markdown outputs; text is left as it is."""
+        return str(markdown_escape(value)) if md else str(value)
 
     def heading(title: str) -> None:
         lines.extend([f"## {title}", ""] if md else [title, "-" * len(title)])
@@ -327,7 +333,7 @@ def _render_readable(evaluation: Evaluation, *, markdown: bool) -> str:
         lines.append("The engine agrees with the key on every vignette: first area, focus and safety flags.")
     for vignette, reasons in differ:
         if md:
-            lines.append(f"- {vignette}: {'; '.join(reasons)}")
+            lines.append(f"- {esc(vignette)}: {esc('; '.join(reasons))}")
         else:
             lines.append(f"  {vignette}")
             for reason in reasons:
@@ -352,13 +358,13 @@ def _render_readable(evaluation: Evaluation, *, markdown: bool) -> str:
                       s["no_focus_by_engine_on_area_keys"]))
     for key, value in items:
         if md:
-            lines.append(f"- {key}: {value}")
+            lines.append(f"- {esc(key)}: {esc(value)}")
         else:
             wrapped(f"{key}: {value}")
     lines.append("")
 
     heading("Per area")
-    area_rows = [[area, _ratio(row["precision"]), _ratio(row["recall"]), str(int(row["support"]))]
+    area_rows = [[esc(area), _ratio(row["precision"]), _ratio(row["recall"]), str(int(row["support"]))]
                  for area, row in evaluation.per_area.to_dict(orient="index").items()]
     lines += _table(["area", "precision", "recall", "support"], area_rows, md, right=(1, 2, 3))
     lines.append("")
@@ -366,9 +372,9 @@ def _render_readable(evaluation: Evaluation, *, markdown: bool) -> str:
     heading("Confusion matrix (rows: key, columns: engine)")
     confusion = evaluation.confusion
     columns = [str(c) for c in confusion.columns]
-    matrix_rows = [[str(key)] + [str(int(v)) for v in row] for key, row in zip(
+    matrix_rows = [[esc(key)] + [str(int(v)) for v in row] for key, row in zip(
         confusion.index, confusion.to_numpy().tolist(), strict=True)]
-    lines += _table(["key \\ engine" if md else "key \\ engine"] + [SHORT.get(c, c) for c in columns],
+    lines += _table(["key \\ engine"] + [esc(SHORT.get(c, c)) for c in columns],
                     matrix_rows, md, right=tuple(range(1, len(columns) + 1)))
     lines.append("")
 
@@ -379,8 +385,8 @@ def _render_readable(evaluation: Evaluation, *, markdown: bool) -> str:
                      for row in evaluation.table.to_dict(orient="records")]
     header = ["vignette", "key focus", "engine focus", "score", "margin"]
     if md:
-        lines += _table(["", *header], [["*" if r[0] in marked else "", *r] for r in vignette_rows], md,
-                        right=(4, 5))
+        lines += _table(["", *header], [["*" if r[0] in marked else "", *map(esc, r)] for r in vignette_rows],
+                        md, right=(4, 5))
     else:
         lines += _vignette_table(header, vignette_rows, marked)
     lines.append("")
@@ -390,19 +396,19 @@ def _render_readable(evaluation: Evaluation, *, markdown: bool) -> str:
     lines.append(f"{len(fired)} of {_count(len(evaluation.coverage), 'rule')} fired on at least one vignette.")
     if evaluation.never_fired:
         if md:
-            lines.append("Never fired: " + ", ".join(evaluation.never_fired))
+            lines.append("Never fired: " + ", ".join(map(esc, evaluation.never_fired)))
         else:
             wrapped("Never fired: " + ", ".join(evaluation.never_fired), "", "  ")
     for rule, hits in fired.items():
         shown = ", ".join(hits[:4]) + (", ..." if len(hits) > 4 else "")
         if md:
-            lines.append(f"- {rule}: {len(hits)} ({shown})")
+            lines.append(f"- {esc(rule)}: {len(hits)} ({esc(shown)})")
         else:
             wrapped(f"{rule}: {len(hits)} ({shown})")
     if evaluation.skipped:
         lines.append("")
         if md:
-            lines.append("Skipped (no answer_key): " + ", ".join(evaluation.skipped))
+            lines.append("Skipped (no answer_key): " + ", ".join(map(esc, evaluation.skipped)))
         else:
             wrapped("Skipped (no answer_key): " + ", ".join(evaluation.skipped), "", "  ")
     return "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ipt_expert.io.errors import CaseError
 
-TEMPLATE_COLUMNS = ("trainee", "vignette", "primary", "secondary", "rationale")
+TEMPLATE_COLUMNS = ("trainee", "vignette", "primary", "secondary", "safety_first", "rationale")
 FORMATS = ("html", "markdown")
 SUFFIX = {"html": ".html", "markdown": ".md"}
 DEFAULT_TITLE = "IPT case formulation exercise"
@@ -151,7 +151,8 @@ def render_pack(pack: Pack, fmt: str = "html") -> dict:
     return {
         f"student-sheet{suffix}": _render(f"exercise-student.{template_suffix}.j2", context),
         f"instructor-key{suffix}": _render(f"exercise-key.{template_suffix}.j2", context),
-        "answers-template.csv": csv_text(TEMPLATE_COLUMNS, [("", v.card.id, "", "", "") for v in pack.vignettes]),
+        "answers-template.csv": csv_text(TEMPLATE_COLUMNS, [("", v.card.id, "", "", "", "")
+                                                           for v in pack.vignettes]),
     }
 
 

@@ -60,7 +60,8 @@ def grade_class(sheet_path: str, *, vignette_dir: str | None = None, rules_dir: 
     results = []
     for count, answer in enumerate(sheet.answers, start=1):
         case, formulation = formulations[answer.vignette]
-        results.append((answer, check_answer(case, formulation, list(answer.areas), answer.rationale)))
+        results.append((answer, check_answer(case, formulation, list(answer.areas), answer.rationale,
+                                             safety_first=answer.safety_first)))
         if progress and count % 100 == 0:
             progress(100, total)
     if progress and len(sheet.answers) % 100:
