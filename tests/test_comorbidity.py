@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ipt_expert.formulation import formulate
+from ipt_expert.reasoning.formulation import formulate
 
 SAFE = {"suicidal_ideation": "none", "recent_suicide_attempt": False, "homicidal_ideation": False,
         "psychotic_symptoms": False, "mania": "none", "intoxication_or_withdrawal": False,

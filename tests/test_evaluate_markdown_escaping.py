@@ -14,8 +14,8 @@ HOSTILE_FILE = "<img src=x onerror=alert(1)>|*b*|[l](x).yaml"
 
 @pytest.fixture(scope="module")
 def markdown(tmp_path_factory):
-    from ipt_expert.evaluation import evaluate_directory, render_evaluation
-    from ipt_expert.resources import shipped_rules_dir
+    from ipt_expert.io.resources import shipped_rules_dir
+    from ipt_expert.training.evaluation import evaluate_directory, render_evaluation
 
     folder = tmp_path_factory.mktemp("hostile-library")
     grief = (VIGNETTES / "grief-01-widower-early.yaml").read_text(encoding="utf-8")

@@ -382,7 +382,7 @@ def test_a_kin_word_names_the_person_it_stands_for():
 def test_a_dad_in_the_inventory_can_be_the_person_of_a_death(kb, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     dad = ["dad", "", "inner", "no", "none", "no", "no", "yes"]
-    death = ["death", "4 months before", "dad", "yes", "yes", "chronic", "no", "yes", "no", "yes"]
+    death = ["death", "4 months before", "dad", "yes", "yes", "chronic", "no", "no", "yes", "no", "yes"]
     answers = (EPISODE_OF_A_MIGRANT + SAFETY_CLEAR + ["add"] + dad + ["done", "add"] + death + ["done"]
                + SOCIAL + NO_SUBSTANCES + ["case.yaml"])
     io = ScriptedIo(answers)

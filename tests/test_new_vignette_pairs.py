@@ -11,9 +11,9 @@ import copy
 import pytest
 from conftest import VIGNETTES
 
-from ipt_expert.case import case_from_data
-from ipt_expert.formulation import formulate
-from ipt_expert.yamlio import load_document
+from ipt_expert.case.loading import case_from_data
+from ipt_expert.io.yamlio import load_document
+from ipt_expert.reasoning.formulation import formulate
 
 
 def _data(vignette: str) -> dict:

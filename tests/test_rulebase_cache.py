@@ -123,3 +123,12 @@ def test_rule_errors_still_name_the_folder_as_given(rules_copy, monkeypatch, tmp
     _refuse_to_read(monkeypatch)
     kb = _load(moved)
     assert all(rule.file.startswith(str(moved)) for rule in kb.rules)
+
+
+def test_a_reading_made_by_other_code_is_never_taken_for_this_codes(rules_copy, monkeypatch):
+    """A development checkout changes the loader without changing the version: the key follows the code."""
+    rules, folder = rules_copy
+    _load(rules)
+    monkeypatch.setattr(cache, "_reader_fingerprint", lambda: "another loader")
+    _load(rules)
+    assert len(list(folder.iterdir())) == 2

@@ -63,7 +63,7 @@ def test_safety_first_changes_nothing_without_a_stop_flag(run_cli):
 
 def test_library_function_takes_safety_first():
     """A form (a web front end) passes safety_first to the function check uses."""
-    from ipt_expert.answersheet import AnswerRow, check_sheet
+    from ipt_expert.training.answersheet import AnswerRow, check_sheet
 
     rows = [AnswerRow(STOP, ["role_transition"], "", None, safety_first=True),
             AnswerRow(STOP, ["role_transition"], "", None)]
@@ -132,8 +132,8 @@ def test_pack_template_and_forms_ask_whether_safety_comes_first(run_cli, tmp_pat
 
 @pytest.fixture(scope="module")
 def safety_class(tmp_path_factory):
-    from ipt_expert.cohort import summarise
-    from ipt_expert.grading import grade_class
+    from ipt_expert.training.cohort import summarise
+    from ipt_expert.training.grading import grade_class
 
     folder = tmp_path_factory.mktemp("safety-class")
     sheet = folder / "answers.csv"

@@ -17,12 +17,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ipt_expert.constants import AREAS
-from ipt_expert.engine import FactRef, Finding
-from ipt_expert.formulation import formulate, rank
-from ipt_expert.report import render
-from ipt_expert.rulebase import load_knowledge_base
-from ipt_expert.ties import TIE_MARGIN
+from ipt_expert.io.constants import AREAS
+from ipt_expert.knowledge.rulebase import load_knowledge_base
+from ipt_expert.reasoning.engine import FactRef, Finding
+from ipt_expert.reasoning.formulation import formulate, rank
+from ipt_expert.reasoning.ties import TIE_MARGIN
+from ipt_expert.reports.report import render
 
 SAFE = {"suicidal_ideation": "none", "recent_suicide_attempt": False, "homicidal_ideation": False,
         "psychotic_symptoms": False, "mania": "none", "intoxication_or_withdrawal": False,
@@ -93,7 +93,7 @@ def test_the_tie_order_follows_the_doctrine(kb, first, second, by):
                 for area, weight, window, current in (second, first)]
     ranked = rank(findings, kb.policy)
     assert [c.area for c in ranked[:2]] == [first[0], second[0]]
-    from ipt_expert.formulation import Formulation
+    from ipt_expert.reasoning.formulation import Formulation
     formulation = Formulation(case=None, grief_school="strict", candidates=ranked, focus=[], flags=[], missing=[],
                               notes=[], policy=kb.policy, rules_dir="")
     assert formulation.tie["broken_by"] == by
@@ -128,7 +128,7 @@ def test_renaming_or_reordering_the_areas_never_changes_a_tie(kb, marks, order, 
 
 
 def test_a_policy_file_with_the_areas_reordered_and_renamed_orders_the_tie_alike(kb, make_case, tmp_path):
-    from ipt_expert.resources import shipped_rules_dir
+    from ipt_expert.io.resources import shipped_rules_dir
 
     rules = tmp_path / "rules"
     shutil.copytree(shipped_rules_dir(), rules)

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ipt_expert.case import case_from_data, load_case
-from ipt_expert.formulation import formulate
+from ipt_expert.case.loading import case_from_data, load_case
+from ipt_expert.reasoning.formulation import formulate
 
 CASES = Path(__file__).parent / "doctrine_cases"
 FATHER = [{"id": "father", "relationship": "parent", "alive": False}]
@@ -104,8 +104,8 @@ def test_an_old_death_on_whole_years_with_an_unknown_course_weighs_little(kb, ma
 # -- the case of the issue: an old death of unknown course beside a recent, wanted change
 
 def test_the_old_death_beside_a_promotion_puts_the_promotion_first():
-    from ipt_expert.resources import shipped_rules_dir
-    from ipt_expert.rulebase import load_knowledge_base
+    from ipt_expert.io.resources import shipped_rules_dir
+    from ipt_expert.knowledge.rulebase import load_knowledge_base
 
     kb = load_knowledge_base(shipped_rules_dir())
     result = formulate(load_case(str(CASES / "old-death-24-months-beside-promotion.yaml")), kb)

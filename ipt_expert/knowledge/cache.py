@@ -8,9 +8,10 @@ code: never a serialised Python object), in the user's cache folder under a key 
 
 What makes it safe to trust:
 
-* the key is a SHA-256 of the package version, the cache format and every
-  rule file's name and content: an edited file is a new key, never a stale
-  hit;
+* the key is a SHA-256 of the package version, the cache format, the code
+  and data that shape a reading (the knowledge layer's modules, the schemas,
+  the vocabulary) and every rule file's name and content: an edited file is
+  a new key, never a stale hit;
 * a file is read only when its folder and itself belong to the user running
   the command and no one else can write to them (never trusted across
   users); anything unreadable, of another version or another key is ignored
@@ -29,6 +30,7 @@ import json
 import os
 import stat
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from ipt_expert.io.constants import VERSION
@@ -54,6 +56,7 @@ def cache_dir() -> Path | None:
 def key_of(files: list) -> str:
     """The cache key of a rule directory: this version, the format and every file's name and bytes."""
     digest = hashlib.sha256(f"ipt-expert {VERSION} cache {FORMAT}\n".encode())
+    digest.update(_reader_fingerprint().encode())
     for path in sorted(files, key=lambda p: p.name):
         # Only regular files of a rule file's size: a FIFO would block the read, and the
         # reader refuses both with a located message, which the caller then shows.
@@ -63,6 +66,21 @@ def key_of(files: list) -> str:
         content = path.read_bytes()
         digest.update(f"{path.name}\0{len(content)}\0".encode())
         digest.update(content)
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _reader_fingerprint() -> str:
+    """A hash of what shapes a reading besides the rule files: the knowledge layer's code, the schemas and
+    the vocabulary data. A development checkout changes these without changing the version, and a cached
+    reading made by other code must never be taken for this code's."""
+    from ipt_expert.io.resources import PACKAGE_DIR
+
+    digest = hashlib.sha256()
+    for pattern in ("knowledge/*.py", "schemas/*.json", "data/*.yaml"):
+        for path in sorted(PACKAGE_DIR.glob(pattern)):
+            digest.update(f"{path.relative_to(PACKAGE_DIR)}\0".encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ipt_expert.case.facts import (
-    diagnosis_values,
     case_facts,
     deaths,
+    diagnosis_values,
     event_labels,
     event_values,
     onset_known,

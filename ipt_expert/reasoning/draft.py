@@ -33,7 +33,7 @@ def draft_formulation(case_data: dict, focus: list, candidates: list, policy, ti
     diagnosis = episode.get("diagnosis") or "no diagnosis entered"
     severity = episode.get("severity", "unknown")
     # A severity the diagnosis already names is not said twice ("moderate ... (moderate)", issue 20.6).
-    said = isinstance(severity, str) and re.search(rf"{re.escape(severity)}", diagnosis, re.IGNORECASE)
+    said = isinstance(severity, str) and re.search(rf"\b{re.escape(severity)}\b", diagnosis, re.IGNORECASE)
     described = diagnosis if severity in ("unknown", None) or said else f"{diagnosis} ({severity})"
     comorbid = [DISORDER_WORDS.get(d, str(d).replace("_", " ")) for d in episode.get("comorbid", [])]
     if comorbid:

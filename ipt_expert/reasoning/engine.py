@@ -22,12 +22,13 @@ import math
 import operator
 from dataclasses import dataclass
 
-from . import _experta as ex
-from .case import Case
-from .facts import case_facts
-from .rulebase import FieldTest, KnowledgeBase, Pattern, RuleSpec
-from .ties import is_current, onset_window
-from .vocabulary import fact_types
+from ipt_expert.case.facts import case_facts
+from ipt_expert.case.loading import Case
+from ipt_expert.knowledge.conditions import FieldTest, Pattern, RuleSpec
+from ipt_expert.knowledge.rulebase import KnowledgeBase
+from ipt_expert.knowledge.vocabulary import fact_types
+from ipt_expert.reasoning import _experta as ex
+from ipt_expert.reasoning.ties import is_current, onset_window
 
 FACT_CLASSES = {
     name: type(name.capitalize(), (ex.Fact,), {"__doc__": spec.description})

@@ -13,16 +13,16 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field, replace
 
-from .case import Case
-from .constants import AREAS, VERSION
-from .draft import dispute_stage, draft_formulation
-from .engine import reasoner_for
-from .picture_data import inventory
-from .privacy import privacy_warnings
-from .timespan import timing_warnings
-from .rulebase import KnowledgeBase, Policy
-from .scoring import Certainty, combine
-from .ties import break_tie, describe, doctrine_keys, is_tie
+from ipt_expert.case.loading import Case
+from ipt_expert.case.privacy import privacy_warnings
+from ipt_expert.case.timespan import timing_warnings
+from ipt_expert.io.constants import AREAS, VERSION
+from ipt_expert.knowledge.rulebase import KnowledgeBase, Policy
+from ipt_expert.reasoning.draft import dispute_stage, draft_formulation
+from ipt_expert.reasoning.engine import reasoner_for
+from ipt_expert.reasoning.picture_data import inventory
+from ipt_expert.reasoning.scoring import Certainty, combine
+from ipt_expert.reasoning.ties import break_tie, describe, doctrine_keys, is_tie
 
 DISCLAIMER = ("ipt-expert is a decision aid for clinicians trained in interpersonal psychotherapy. "
               "It does not diagnose, and its ranking is a starting point for clinical judgement, "

@@ -34,7 +34,7 @@ _LIVE_CONFLICT = frozenset({"overt", "inhibited"})
 
 def _positive_patterns(spec) -> list:
     """The patterns a rule needs some fact to meet: its own, and those inside 'exists'."""
-    from .rulebase import Group, Pattern
+    from ipt_expert.knowledge.conditions import Group, Pattern
 
     out = []
     for item in spec.when:

@@ -11,9 +11,9 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from .check import check_answer, parse_areas, parse_yes_no, render_check_text
-from .constants import DEFAULT_SCHOOL
-from .errors import CaseError, did_you_mean
+from ipt_expert.io.constants import DEFAULT_SCHOOL
+from ipt_expert.io.errors import CaseError, did_you_mean
+from ipt_expert.training.check import check_answer, parse_areas, parse_yes_no, render_check_text
 
 MAX_ANSWERS = 2000
 COLUMNS = ("vignette", "answer", "safety_first", "rationale")
@@ -106,7 +106,7 @@ def render_sheet(result: SheetResult, fmt: str = "text") -> str:
 def read_answer_sheet(path: str) -> list:
     """An answer sheet: comma-separated CSV with columns vignette, answer and optionally safety_first (yes or
     no: the trainee said that safety comes first) and rationale."""
-    from .yamlio import read_text
+    from ipt_expert.io.yamlio import read_text
 
     text, source = read_text(path, what="answer sheet in CSV", error=CaseError)
     records = _records(text, source)

@@ -23,8 +23,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .check import parse_areas, parse_yes_no
-from .errors import CaseError, did_you_mean
+from ipt_expert.io.errors import CaseError, did_you_mean
+from ipt_expert.training.check import parse_areas, parse_yes_no
 
 COLUMNS = ("trainee", "vignette", "primary", "secondary", "safety_first", "rationale")
 SYNONYMS = {"student": "trainee", "answer": "primary", "first": "primary", "second": "secondary",

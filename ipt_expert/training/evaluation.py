@@ -299,49 +299,69 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+class _Page:
+    """The lines of a text or Markdown evaluation, and how each kind of line is written in each."""
+
+    def __init__(self, markdown: bool):
+        self.md, self.lines = markdown, []
+
+    def esc(self, value) -> str:
+        """Every value shown in Markdown is escaped, as in the other Markdown outputs; text is left as it is."""
+        from ipt_expert.io.templating import markdown_escape
+
+        return str(markdown_escape(value)) if self.md else str(value)
+
+    def heading(self, title: str) -> None:
+        self.lines.extend([f"## {title}", ""] if self.md else [title, "-" * len(title)])
+
+    def wrapped(self, text: str, indent: str = "  ", later: str = "    ") -> None:
+        import textwrap
+
+        self.lines.extend(textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=later,
+                                        break_on_hyphens=False, break_long_words=True) or [indent.rstrip()])
+
+    def item(self, text_md: str, text_plain: str, indent: str = "  ", later: str = "    ") -> None:
+        """A list item in Markdown (already escaped), a wrapped line in text."""
+        if self.md:
+            self.lines.append(text_md)
+        else:
+            self.wrapped(text_plain, indent, later)
+
+
 def _render_readable(evaluation: Evaluation, *, markdown: bool) -> str:
     """Text (fits WIDTH columns) or Markdown: the disagreements first, then the figures and the tables."""
-    import textwrap
-
-    from .templating import markdown_escape
-
-    s = evaluation.summary
-    md = markdown
-    lines: list = []
-
-    def esc(value) -> str:
-        """Every value shown in Markdown is escaped, as in the other Markdown outputs; text is left as it is."""
-        return str(markdown_escape(value)) if md else str(value)
-
-    def heading(title: str) -> None:
-        lines.extend([f"## {title}", ""] if md else [title, "-" * len(title)])
-
-    def wrapped(text: str, indent: str = "  ", later: str = "    ") -> None:
-        lines.extend(textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=later,
-                                   break_on_hyphens=False, break_long_words=True) or [indent.rstrip()])
-
-    lines += ["# Evaluation of the engine against the answer keys", ""] if md else \
+    page = _Page(markdown)
+    page.lines += ["# Evaluation of the engine against the answer keys", ""] if markdown else \
         ["EVALUATION OF THE ENGINE AGAINST THE ANSWER KEYS", ""]
     differ = disagreements(evaluation)
-    total = s["vignettes"]
-    count = f"{len(differ) or 'none'} of {_count(total, 'vignette')}"
-    if md:
-        heading(f"Where the engine and the key differ: {count}")
-    else:
-        lines += [f"WHERE THE ENGINE AND THE KEY DIFFER: {count}"]
-    if not differ:
-        lines.append("The engine agrees with the key on every vignette: first area, focus and safety flags.")
-    for vignette, reasons in differ:
-        if md:
-            lines.append(f"- {esc(vignette)}: {esc('; '.join(reasons))}")
-        else:
-            lines.append(f"  {vignette}")
-            for reason in reasons:
-                wrapped(reason, "    ", "      ")
-    lines.append("")
+    _where_they_differ(page, differ, evaluation.summary["vignettes"])
+    _summary_items(page, evaluation.summary)
+    _tables(page, evaluation, {vignette for vignette, _ in differ})
+    _rule_coverage(page, evaluation)
+    return "\n".join(page.lines) + "\n"
 
-    heading("Summary")
-    items = [("vignettes", total), ("top-1 agreement", _percent(s["top1_agreement"])),
+
+def _where_they_differ(page: _Page, differ: list, total: int) -> None:
+    count = f"{len(differ) or 'none'} of {_count(total, 'vignette')}"
+    if page.md:
+        page.heading(f"Where the engine and the key differ: {count}")
+    else:
+        page.lines.append(f"WHERE THE ENGINE AND THE KEY DIFFER: {count}")
+    if not differ:
+        page.lines.append("The engine agrees with the key on every vignette: first area, focus and safety flags.")
+    for vignette, reasons in differ:
+        if page.md:
+            page.lines.append(f"- {page.esc(vignette)}: {page.esc('; '.join(reasons))}")
+        else:
+            page.lines.append(f"  {vignette}")
+            for reason in reasons:
+                page.wrapped(reason, "    ", "      ")
+    page.lines.append("")
+
+
+def _summary_items(page: _Page, s: dict) -> None:
+    page.heading("Summary")
+    items = [("vignettes", s["vignettes"]), ("top-1 agreement", _percent(s["top1_agreement"])),
              ("top-2 agreement", _percent(s["top2_agreement"])),
              ("top-1 within the key's acceptable areas", _percent(s["top1_within_acceptable"])),
              ("'must not come first' violations", s["not_first_violations"]),
@@ -357,61 +377,55 @@ def _render_readable(evaluation: Evaluation, *, markdown: bool) -> str:
         items.append(("vignettes whose key names an area where the engine suggested no focus",
                       s["no_focus_by_engine_on_area_keys"]))
     for key, value in items:
-        if md:
-            lines.append(f"- {esc(key)}: {esc(value)}")
-        else:
-            wrapped(f"{key}: {value}")
-    lines.append("")
+        page.item(f"- {page.esc(key)}: {page.esc(value)}", f"{key}: {value}")
+    page.lines.append("")
 
-    heading("Per area")
+
+def _tables(page: _Page, evaluation: Evaluation, marked: set) -> None:
+    md, esc = page.md, page.esc
+    page.heading("Per area")
     area_rows = [[esc(area), _ratio(row["precision"]), _ratio(row["recall"]), str(int(row["support"]))]
                  for area, row in evaluation.per_area.to_dict(orient="index").items()]
-    lines += _table(["area", "precision", "recall", "support"], area_rows, md, right=(1, 2, 3))
-    lines.append("")
+    page.lines += _table(["area", "precision", "recall", "support"], area_rows, md, right=(1, 2, 3))
+    page.lines.append("")
 
-    heading("Confusion matrix (rows: key, columns: engine)")
+    page.heading("Confusion matrix (rows: key, columns: engine)")
     confusion = evaluation.confusion
     columns = [str(c) for c in confusion.columns]
     matrix_rows = [[esc(key)] + [str(int(v)) for v in row] for key, row in zip(
         confusion.index, confusion.to_numpy().tolist(), strict=True)]
-    lines += _table(["key \\ engine"] + [esc(SHORT.get(c, c)) for c in columns],
-                    matrix_rows, md, right=tuple(range(1, len(columns) + 1)))
-    lines.append("")
+    page.lines += _table(["key \\ engine"] + [esc(SHORT.get(c, c)) for c in columns],
+                         matrix_rows, md, right=tuple(range(1, len(columns) + 1)))
+    page.lines.append("")
 
-    heading("Per vignette" + ("" if md else " (* where the engine and the key differ)"))
-    marked = {vignette for vignette, _ in differ}
+    page.heading("Per vignette" + ("" if md else " (* where the engine and the key differ)"))
     vignette_rows = [[row["vignette"], _short(row["key_focus"]), _short(row["engine_focus"]),
                       f"{row['top_score']:.3f}", f"{row['margin']:.3f}"]
                      for row in evaluation.table.to_dict(orient="records")]
     header = ["vignette", "key focus", "engine focus", "score", "margin"]
     if md:
-        lines += _table(["", *header], [["*" if r[0] in marked else "", *map(esc, r)] for r in vignette_rows],
-                        md, right=(4, 5))
+        page.lines += _table(["", *header], [["*" if r[0] in marked else "", *map(esc, r)] for r in vignette_rows],
+                             md, right=(4, 5))
     else:
-        lines += _vignette_table(header, vignette_rows, marked)
-    lines.append("")
+        page.lines += _vignette_table(header, vignette_rows, marked)
+    page.lines.append("")
 
-    heading("Rule coverage")
+
+def _rule_coverage(page: _Page, evaluation: Evaluation) -> None:
+    esc = page.esc
+    page.heading("Rule coverage")
     fired = {rule: hits for rule, hits in evaluation.coverage.items() if hits}
-    lines.append(f"{len(fired)} of {_count(len(evaluation.coverage), 'rule')} fired on at least one vignette.")
+    page.lines.append(f"{len(fired)} of {_count(len(evaluation.coverage), 'rule')} fired on at least one vignette.")
     if evaluation.never_fired:
-        if md:
-            lines.append("Never fired: " + ", ".join(map(esc, evaluation.never_fired)))
-        else:
-            wrapped("Never fired: " + ", ".join(evaluation.never_fired), "", "  ")
+        page.item("Never fired: " + ", ".join(map(esc, evaluation.never_fired)),
+                  "Never fired: " + ", ".join(evaluation.never_fired), "", "  ")
     for rule, hits in fired.items():
         shown = ", ".join(hits[:4]) + (", ..." if len(hits) > 4 else "")
-        if md:
-            lines.append(f"- {esc(rule)}: {len(hits)} ({esc(shown)})")
-        else:
-            wrapped(f"{rule}: {len(hits)} ({shown})")
+        page.item(f"- {esc(rule)}: {len(hits)} ({esc(shown)})", f"{rule}: {len(hits)} ({shown})")
     if evaluation.skipped:
-        lines.append("")
-        if md:
-            lines.append("Skipped (no answer_key): " + ", ".join(map(esc, evaluation.skipped)))
-        else:
-            wrapped("Skipped (no answer_key): " + ", ".join(evaluation.skipped), "", "  ")
-    return "\n".join(lines) + "\n"
+        page.lines.append("")
+        page.item("Skipped (no answer_key): " + ", ".join(map(esc, evaluation.skipped)),
+                  "Skipped (no answer_key): " + ", ".join(evaluation.skipped), "", "  ")
 
 
 def _ratio(value) -> str:
