@@ -129,6 +129,6 @@ def test_a_reading_made_by_other_code_is_never_taken_for_this_codes(rules_copy, 
     """A development checkout changes the loader without changing the version: the key follows the code."""
     rules, folder = rules_copy
     _load(rules)
-    monkeypatch.setattr(cache, "_reader_fingerprint", lambda: "another loader")
+    monkeypatch.setattr(cache, "_reader_digest", lambda: "another loader")
     _load(rules)
     assert len(list(folder.iterdir())) == 2

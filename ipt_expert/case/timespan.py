@@ -42,6 +42,8 @@ def implausible_months(months, age_group: str | None, what: str = "a time before
 
 def timing_warnings(data: dict) -> list:
     """[{field, text}] for every time in a case document beyond its patient's plausible span."""
+    from ipt_expert.case.facts import event_labels
+
     age_group = (data.get("patient") or {}).get("age_group") if isinstance(data.get("patient"), dict) else None
     found = []
     episode = data.get("episode") if isinstance(data.get("episode"), dict) else {}
@@ -50,14 +52,15 @@ def timing_warnings(data: dict) -> list:
         found.append({"field": "episode.onset_months_ago", "text": text})
     for key, field, noun in (("persons", "conflict_months_before_onset", "the start of a conflict"),
                              ("events", "months_before_onset", "an event")):
-        for index, record in enumerate(data.get(key) or []):
-            if not isinstance(record, dict):
-                continue
-            name = record.get("id") or index
+        records = [r for r in data.get(key) or [] if isinstance(r, dict)]
+        # An event without an id is named as the rest of the tool names it (kind and person, numbered
+        # by content), so that the warnings do not depend on the order of the file.
+        names = event_labels(records) if key == "events" else [r.get("id", "") for r in records]
+        for record, name in zip(records, names, strict=True):
             text = implausible_months(record.get(field), age_group, noun)
             if text:
                 found.append({"field": f"{key}[{name}].{field}", "text": text})
-    return found
+    return sorted(found, key=lambda w: (w["field"], w["text"]))
 
 
 def _plain(value) -> str:

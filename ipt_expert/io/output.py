@@ -125,25 +125,35 @@ def write_output(text: str, path: str | None = None, *, fmt: str = "text", force
         write_stdout(text)
         return
     check_output_path(path, force)
-    target = Path(path)
+    try:
+        _replace_atomically(Path(path), text, 0o666 & ~_umask())   # as an ordinary open() would
+    except OSError as exc:
+        raise OutputError(f"cannot be written: {describe(exc)}", source=path) from exc
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write ``text`` atomically to ``path``, readable and writable by this user only (a cache's file).
+
+    Raises OSError; the caller decides whether a file that cannot be written matters.
+    """
+    _replace_atomically(path, text, 0o600)
+
+
+def _replace_atomically(target: Path, text: str, mode: int) -> None:
+    """A temporary file beside ``target``, written, given ``mode`` and renamed over it: never half a file."""
     directory = target.parent if str(target.parent) else Path(".")
     temporary = None
     try:
-        try:
-            # The temporary name must be legal whenever the target's is: a long name is shortened.
-            # Ctrl-C or SIGTERM (signals.py) between creating the file and knowing its name would
-            # leave it behind: they wait until the name is known, inside this try.
-            with deferred():
-                handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp",
-                                                     dir=str(directory))
-        except OSError as exc:
-            raise OutputError(f"cannot be written: {describe(exc)}", source=path) from exc
+        # The temporary name must be legal whenever the target's is: a long name is shortened.
+        # Ctrl-C or SIGTERM (signals.py) between creating the file and knowing its name would
+        # leave it behind: they wait until the name is known, inside this try.
+        with deferred():
+            handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp",
+                                                 dir=str(directory))
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())   # as an ordinary open() would, not mkstemp's 0600
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
-    except OSError as exc:
-        raise OutputError(f"cannot be written: {describe(exc)}", source=path) from exc
     finally:
         if temporary is not None and os.path.exists(temporary):   # also on Ctrl-C and SIGTERM
             os.unlink(temporary)

@@ -29,7 +29,6 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,7 +55,7 @@ def cache_dir() -> Path | None:
 def key_of(files: list) -> str:
     """The cache key of a rule directory: this version, the format and every file's name and bytes."""
     digest = hashlib.sha256(f"ipt-expert {VERSION} cache {FORMAT}\n".encode())
-    digest.update(_reader_fingerprint().encode())
+    digest.update(_reader_digest().encode())
     for path in sorted(files, key=lambda p: p.name):
         # Only regular files of a rule file's size: a FIFO would block the read, and the
         # reader refuses both with a located message, which the caller then shows.
@@ -70,7 +69,7 @@ def key_of(files: list) -> str:
 
 
 @lru_cache(maxsize=1)
-def _reader_fingerprint() -> str:
+def _reader_digest() -> str:
     """A hash of what shapes a reading besides the rule files: the knowledge layer's code, the schemas and
     the vocabulary data. A development checkout changes these without changing the version, and a cached
     reading made by other code must never be taken for this code's."""
@@ -158,13 +157,8 @@ def write(key: str, rules: tuple, policy, files: tuple) -> None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private_to_me(folder):
             return
-        handle, temporary = tempfile.mkstemp(prefix=".rulebase-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(temporary, folder / f"{key}.json")
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+        from ipt_expert.io.output import write_private_file
+
+        write_private_file(folder / f"{key}.json", text)
     except (OSError, TypeError):
         return
