@@ -60,11 +60,11 @@ class Classroom:
 
     # helpers -----------------------------------------------------------------------------------------------
 
-    def render(self, request, name: str, status: int = 200, **context) -> HTMLResponse:
+    def render(self, request, template: str, status: int = 200, **context) -> HTMLResponse:
         from ipt_expert.web.security import csrf_token
 
         context.setdefault("title", "ipt-expert classroom")
-        html = self.templates.get_template(name).render(request=request, csrf=csrf_token(request), areas=AREAS,
+        html = self.templates.get_template(template).render(request=request, csrf=csrf_token(request), areas=AREAS,
                                                         **context)
         return HTMLResponse(html, status_code=status, headers=NO_STORE)
 
