@@ -46,15 +46,16 @@ def free_port() -> int:
 class Server:
     """`ipt-expert serve` in its own process group on 127.0.0.1; its start line gives the URL and token."""
 
-    def __init__(self, database: str, port: int, log_path: str):
+    def __init__(self, database: str, port: int, log_path: str, program: list | None = None):
         self.database, self.port, self.log_path = database, port, log_path
+        self.program = program or [sys.executable, "-m", "ipt_expert"]
         self.process = None
 
     def start(self, timeout: float = 60.0) -> tuple:
-        command = [sys.executable, "-m", "ipt_expert", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+        command = [*self.program, "serve", "--host", "127.0.0.1", "--port", str(self.port),
                    "--database", self.database]
         self.log = open(self.log_path, "a", encoding="utf-8")
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self.log, text=True,
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self.log,
                                         start_new_session=True)
         deadline = time.monotonic() + timeout
         os.set_blocking(self.process.stdout.fileno(), False)
@@ -62,7 +63,7 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise SystemExit(f"the server exited ({self.process.returncode}); see {self.log_path}")
-            chunk = self.process.stdout.read() or ""
+            chunk = (self.process.stdout.read() or b"").decode("utf-8", "replace")
             seen += chunk
             match = START_LINE.search(seen)
             if match:
@@ -210,6 +211,8 @@ def main() -> int:
     parser.add_argument("--kill-after", type=int, default=None,
                         help="acknowledged answers before SIGKILL (default: half the burst)")
     parser.add_argument("--database", help="SQLAlchemy URL (default: SQLite in a temporary folder)")
+    parser.add_argument("--program", default=None,
+                        help="the command whose `serve` to run (default: python -m ipt_expert)")
     args = parser.parse_args()
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from ipt_expert.vignette_library import load_library
@@ -219,11 +222,13 @@ def main() -> int:
         raise SystemExit(f"at most {len(ids)} answers per trainee (one per vignette of the library)")
     folder = tempfile.mkdtemp(prefix="ipt-class-load-")
     database = args.database or f"sqlite:///{folder}/classroom.sqlite3"
-    server = Server(database, free_port(), os.path.join(folder, "server.log"))
+    server = Server(database, free_port(), os.path.join(folder, "server.log"),
+                    args.program.split() if args.program else None)
     failed = False
     try:
         base, token = server.start()
-        print(f"server: ipt-expert serve on {base}, database {re.sub(r'//[^@/]*@', '//***@', database)}")
+        shown = re.sub(r"//[^@/]*@", "//***@", database)
+        print(f"server: {' '.join(server.program)} serve on {base}, database {shown}")
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
         # phase 1: the whole class
         total = args.trainees * args.answers
