@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import http.cookiejar
 import io
 import os
 import re
@@ -144,6 +145,8 @@ async def burst(base: str, token: str, vignettes: list, trainees: int, connectio
     run = Run()
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(timeout=httpx.Timeout(60.0), limits=limits) as client:
+        # One client for 200 simulated trainees: no cookie jar, each trainee sends its own secret.
+        client.cookies.jar.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         created = await client.post(f"{base}/api/exercises", json={"title": f"Load {tag}", "vignettes": vignettes},
                                     headers={"Authorization": f"Bearer {token}"})
         created.raise_for_status()

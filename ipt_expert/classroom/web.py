@@ -16,6 +16,7 @@ after its transaction has committed.
 from __future__ import annotations
 
 import json
+import threading
 from functools import cached_property
 from pathlib import Path
 
@@ -42,9 +43,9 @@ class Classroom:
         self.settings = settings
         self.engine = engine if engine is not None else db.open_database(getattr(settings, "database_url", None))
 
-    @cached_property
+    @property
     def grader(self) -> grader.Grader:
-        return grader.Grader()
+        return shared_grader()
 
     @cached_property
     def templates(self):
@@ -536,6 +537,18 @@ class Classroom:
                            cards={v: self.grader.card(v) for v in exercise.vignettes})
 
 
+_GRADER: list = []
+_GRADER_LOCK = threading.Lock()
+
+
+def shared_grader() -> grader.Grader:
+    """One Grader per process (the knowledge base, the library and the formulations loaded once)."""
+    with _GRADER_LOCK:
+        if not _GRADER:
+            _GRADER.append(grader.Grader())
+        return _GRADER[0]
+
+
 LIVE_CSS = '<link rel="stylesheet" href="/classroom/static/live.css">\n'
 
 
@@ -566,6 +579,7 @@ def routes(settings, engine=None) -> list:
     from starlette.staticfiles import StaticFiles
 
     room = Classroom(settings, engine)
+    shared_grader()          # loaded before the first trainee waits for it
     return [
         Route("/classroom", room.home, name="classroom_home"),
         Route("/classroom/login", room.login, methods=["GET", "POST"], name="classroom_login"),
