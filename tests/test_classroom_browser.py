@@ -26,9 +26,9 @@ from classroom_helpers import HOSTILE, VIGNETTES
 pytest.importorskip("ipt_expert.web.app", reason="ipt_expert.web (the browser app and `serve`) is not in this tree")
 browser = shared.browser
 START_LINE = re.compile(r"(http://127\.0\.0\.1:\d+)/\?token=([A-Za-z0-9_\-]+)")
-CHOICES = {"Ann": ("grief", "role_transition", "grief"),
-           HOSTILE[:100]: ("interpersonal_deficits", "role_transition", "grief"),
-           "Cy": ("grief", "grief", "role_dispute")}
+CHOICES = {"Annabel Quist": ("grief", "role_transition", "grief"),
+           "Zyxwv " + HOSTILE[:90]: ("interpersonal_deficits", "role_transition", "grief"),
+           "Cyrilla Moor": ("grief", "grief", "role_dispute")}
 
 
 def _free_port() -> int:
@@ -76,8 +76,13 @@ class Watched:
         self.problems: list = []
         self.context = browser.new_context(viewport=viewport or shared.DESKTOP)
         self.page = self.context.new_page()
-        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+
+    def _console(self, message) -> None:
+        where = (message.location or {}).get("url", "")
+        if message.type == "error" and not where.endswith("/favicon.ico"):   # the browser asks for it unbidden
+            self.problems.append(f"console: {message.text} ({where})")
 
     def pwned(self):
         return self.page.evaluate("() => window.__pwned || null")
@@ -89,8 +94,9 @@ def test_a_class_exercise_end_to_end(server, browser, run_cli, tmp_path):
     base, token, start_url = server
     educator = Watched(browser)
     page = educator.page
-    page.goto(start_url)
-    page.goto(f"{base}/classroom")
+    page.goto(start_url)                    # the start line's URL leads to the classroom, or lets us in
+    if page.locator("#new-exercise").count() == 0:
+        page.goto(f"{base}/classroom")
     assert page.locator("#new-exercise").count() == 1, page.content()[:500]
     page.fill("input[name=title]", "Week 3 " + HOSTILE)
     for vignette in VIGNETTES:
@@ -153,15 +159,15 @@ def test_a_class_exercise_end_to_end(server, browser, run_cli, tmp_path):
     [agreement] = list(csv.DictReader(io.StringIO((out / "tables" / "agreement.csv").read_text(encoding="utf-8"))))
     assert page.inner_text(".fleiss") == f"{float(agreement['fleiss_kappa']):.2f}"
     assert page.inner_text(".ac1") == f"{float(agreement['gwet_ac1']):.2f}"
-    assert educator.pwned() is None and HOSTILE[:40] in page.inner_text("main")
+    assert educator.pwned() is None and "Zyxwv " + HOSTILE[:40] in page.inner_text("main")
 
     # the live dashboard and the projector view: exercise grade's page, names as text or numbers
     page.goto(f"{exercise_url}/dashboard")
-    assert HOSTILE[:40] in page.inner_text("body") and educator.pwned() is None
+    assert "Zyxwv " + HOSTILE[:40] in page.inner_text("body") and educator.pwned() is None
     assert page.locator("svg.picture").count() >= 3
     page.goto(f"{exercise_url}/dashboard?anonymous=1")
     text = page.inner_text("body")
-    assert "Trainee 1" in text and "Ann" not in text and HOSTILE[:40] not in text
+    assert "Trainee 1" in text and not any(name in text for name in ("Annabel", "Zyxwv", "Cyrilla"))
     assert f"{float(agreement['fleiss_kappa']):.2f}" in text
     page.wait_for_timeout(500)
     assert educator.problems == [], educator.problems

@@ -574,6 +574,12 @@ def qr_svg(url: str) -> Markup:
     return Markup(segno.make(url, error="m").svg_inline(scale=6, title="QR code of the join link"))
 
 
+async def start(request):
+    """/?token=T -> /classroom?token=T (which sets the educator's cookie and drops the token)."""
+    query = request.url.query
+    return RedirectResponse("/classroom" + (f"?{query}" if query else ""), status_code=303)
+
+
 def routes(settings, engine=None) -> list:
     """The classroom's routes for ipt_expert.web.app.create_app (the database opened and migrated now)."""
     from starlette.staticfiles import StaticFiles
@@ -601,4 +607,5 @@ def routes(settings, engine=None) -> list:
         Route("/api/vignettes", room.api_vignettes),
         Route("/api/join/{code}", room.api_join, methods=["POST"]),
         Route("/api/join/{code}/answers", room.api_answers, methods=["GET", "POST"]),
+        Route("/", start, name="classroom_start"),   # the start line's URL, unless ipt_expert.web serves "/"
     ]
