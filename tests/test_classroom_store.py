@@ -165,3 +165,20 @@ def test_feedback_is_checks(the_grader, kb):
         the_grader.areas("griefish", "")
     with pytest.raises(store.StoreError):
         the_grader.check_vignettes(["../../etc/passwd"])
+
+
+def test_live_pages_may_show_results_a_few_seconds_old(engine, the_grader):
+    exercise = store.create_exercise(engine, "Live", VIGNETTES, school="strict")
+    alice, _ = store.join(engine, exercise, "Alice")
+    store.submit(engine, exercise.id, alice, VIGNETTES[0], "grief", "", "", None)
+    first_version = store.version(engine, exercise.id)
+    first = the_grader.results(exercise, store.class_answers(engine, exercise), store.roster(engine, exercise.id),
+                               first_version)
+    assert first.version == first_version
+    store.submit(engine, exercise.id, alice, VIGNETTES[1], "grief", "", "", None)
+    now = store.version(engine, exercise.id)
+    assert now != first_version
+    assert the_grader.recent(exercise, now) is None                       # exact: regrade
+    assert the_grader.recent(exercise, now, max_age=60) is first          # live: a few seconds old will do
+    fresh = the_grader.results(exercise, store.class_answers(engine, exercise), store.roster(engine, exercise.id), now)
+    assert fresh.cohort.figures["answers_graded"] == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 
 from . import library
@@ -24,6 +25,9 @@ class ClassResults:
     grades: object       # grading.ClassGrades
     cohort: object       # cohort.Cohort
     names: dict          # trainee name as graded -> roster number
+    version: tuple = ()  # store.version of the answers graded
+    made_at: float = 0.0     # time.monotonic() when graded
+    seconds: float = 0.0     # how long grading took
 
 
 class Grader:
@@ -82,24 +86,38 @@ class Grader:
         return {**result.to_dict(), "text": library.render_check_text(result)}
 
     # the class
+    def recent(self, exercise, version, *, anonymous: bool = False, max_age: float = 0.0) -> ClassResults | None:
+        """The cached results of exactly this version; or, with ``max_age``, of an earlier one graded less
+        than max(max_age, 3 x its grading time) seconds ago, so that live pages regrade a large class at
+        most every few seconds however fast answers arrive."""
+        with self._lock:
+            cached = self._results.get((exercise.id, exercise.school, anonymous))
+        if cached is None:
+            return None
+        if cached.version == tuple(version):
+            return cached
+        if max_age and time.monotonic() - cached.made_at < max(max_age, 3 * cached.seconds):
+            return cached
+        return None
+
     def results(self, exercise, rows: list, roster: list, version, *, anonymous: bool = False) -> ClassResults | None:
         """The class graded by grade_class and summarised; None before the first answer. Cached per version."""
-        key = (exercise.id, exercise.school, version, anonymous)
-        with self._lock:
-            if key in self._results:
-                return self._results[key]
+        hit = self.recent(exercise, version, anonymous=anonymous)
+        if hit is not None:
+            return hit
         if not rows:
             return None
+        started = time.monotonic()
         numbers = {t.id: n for n, t in roster}
         if anonymous:
             rows = [{**r, "trainee": f"Trainee {numbers.get(r['trainee_id'], 0)}"} for r in rows]
         text = library.csv_text(library.SHEET_COLUMNS, [sheet_row(r) for r in rows])
         grades = grade_text(text, school=exercise.school, vignette_dir=self.vignette_dir, rules_dir=self.rules_dir)
         results = ClassResults(grades, library.summarise(grades),
-                               {graded_name(r["trainee"]): numbers.get(r["trainee_id"], 0) for r in rows})
+                               {graded_name(r["trainee"]): numbers.get(r["trainee_id"], 0) for r in rows},
+                               tuple(version), time.monotonic(), time.monotonic() - started)
         with self._lock:
-            self._results = {k: v for k, v in self._results.items() if k[0] != exercise.id or k[3] != anonymous}
-            self._results[key] = results
+            self._results[(exercise.id, exercise.school, anonymous)] = results
         return results
 
 

@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 MAX_JSON_BYTES = 64 * 1024
 TABLES = ("trainees", "vignettes", "confusion", "traps", "agreement", "skipped", "answers")
 NO_STORE = {"Cache-Control": "no-store"}
+LIVE_MAX_AGE = 5.0       # seconds a live page may show before regrading (longer when grading is slow)
 
 
 class Classroom:
@@ -131,12 +132,17 @@ class Classroom:
         status = 413 if "bytes" in exc.message else exc.status
         return JSONResponse(body, status_code=status)
 
-    async def class_results(self, exercise, anonymous: bool = False):
+    async def class_results(self, exercise, anonymous: bool = False, max_age: float = 0.0):
+        """(roster, results, version graded): exact for the API and downloads; up to a few seconds old for
+        the live pages (max_age), so a large class is not regraded on every answer."""
         version = await self.db(store.version, exercise.id)
-        rows = await self.db(store.class_answers, exercise)
         roster = await self.db(store.roster, exercise.id)
-        results = await run_in_threadpool(self.grader.results, exercise, rows, roster, version, anonymous=anonymous)
-        return rows, roster, results, version
+        results = self.grader.recent(exercise, version, anonymous=anonymous, max_age=max_age)
+        if results is None:
+            rows = await self.db(store.class_answers, exercise)
+            results = await run_in_threadpool(self.grader.results, exercise, rows, roster, version,
+                                              anonymous=anonymous)
+        return roster, results, (results.version if results is not None else tuple(version))
 
     def join_url(self, request, exercise) -> str:
         return str(request.url_for("classroom_join", code=exercise.join_code))
@@ -237,7 +243,7 @@ class Classroom:
         if what not in ("summary", "summary.json", "gradebook.csv") and not (
                 what.startswith("tables/") and what[len("tables/"):-len(".csv")] in TABLES and what.endswith(".csv")):
             return JSONResponse({"error": "not found"}, status_code=404)
-        _rows, roster, results, _version = await self.class_results(exercise)
+        roster, results, _version = await self.class_results(exercise)
         if what in ("summary", "summary.json"):
             return JSONResponse(grader.summary(exercise, results), headers=NO_STORE)
         if what == "gradebook.csv":
@@ -387,7 +393,7 @@ class Classroom:
         exercise = await self.exercise_or_404(request.path_params["id"])
         if exercise is None:
             return self.not_found(request)
-        _rows, roster, results, version = await self.class_results(exercise)
+        roster, results, version = await self.class_results(exercise, max_age=live_max_age(request))
         scores = {}
         if results is not None:
             scores = {results.names.get(r["trainee"]): r for r in grader.library.table_records(results.cohort.trainees)}
@@ -404,7 +410,8 @@ class Classroom:
         if exercise is None:
             return self.not_found(request)
         anonymous = request.query_params.get("anonymous") == "1"
-        _rows, roster, results, version = await self.class_results(exercise, anonymous=anonymous)
+        roster, results, version = await self.class_results(exercise, anonymous=anonymous,
+                                                            max_age=live_max_age(request))
         head = self.templates.get_template("classroom/dashboard-head.html").render(
             exercise=exercise, join_url=self.join_url(request, exercise), qr=qr_svg(self.join_url(request, exercise)),
             anonymous=anonymous, trainees=len(roster), version=compact(version))
@@ -423,7 +430,7 @@ class Classroom:
         exercise = await self.exercise_or_404(request.path_params["id"])
         if exercise is None:
             return self.not_found(request)
-        _rows, roster, results, _version = await self.class_results(exercise)
+        roster, results, _version = await self.class_results(exercise)
         number = request.path_params["number"]
         found = [t for n, t in roster if n == number]
         if not found:
@@ -550,6 +557,11 @@ def shared_grader() -> grader.Grader:
 
 
 LIVE_CSS = '<link rel="stylesheet" href="/classroom/static/live.css">\n'
+
+
+def live_max_age(request) -> float:
+    """A refresh by live.js (?live=1) may show figures a few seconds old; a person's visit gets them exact."""
+    return LIVE_MAX_AGE if request.query_params.get("live") == "1" else 0.0
 
 
 def compact(version) -> str:
