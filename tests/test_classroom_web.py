@@ -61,7 +61,7 @@ def educator_routes(exercise_id):
              ("answers.csv", "gradebook.csv", "summary.json", "tables/trainees.csv")),
            "/api/exercises", f"/api/exercises/{exercise_id}", f"/api/exercises/{exercise_id}/summary",
            f"/api/exercises/{exercise_id}/answers.csv", f"/api/exercises/{exercise_id}/gradebook.csv",
-           f"/api/exercises/{exercise_id}/version", "/api/vignettes"]
+           f"/api/exercises/{exercise_id}/version"]
     post = ["/classroom/exercises", f"/classroom/exercises/{exercise_id}/open", "/api/exercises",
             f"/api/exercises/{exercise_id}/close", f"/api/exercises/{exercise_id}/reopen"]
     return get, post

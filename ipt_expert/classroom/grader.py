@@ -39,7 +39,8 @@ class Grader:
         self.entries = {e.card.id: e for e in library.load_library(vignette_dir)}
         self._formulations: dict = {}
         self._results: dict = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()              # the class results
+        self._formulating = threading.Lock()       # the formulations
 
     # the library, as `vignettes list` filters it
     def vignettes(self, area: str | None = None, tag: str | None = None) -> list:
@@ -73,11 +74,16 @@ class Grader:
 
     def _formulation(self, vignette: str, school: str):
         key = (vignette, school)
-        with self._lock:
+        with self._formulating:
             if key not in self._formulations:
                 case = self.entries[vignette].case
                 self._formulations[key] = (case, library.formulate(case, self.kb, school))
             return self._formulations[key]
+
+    def warm(self, vignettes, school: str) -> None:
+        """Formulate an exercise's vignettes ahead of its first answers (run in a background thread)."""
+        for vignette in vignettes:
+            self._formulation(vignette, school)
 
     def feedback(self, vignette: str, areas: list, rationale: str, school: str) -> dict:
         """check's feedback on one answer: its fields and the text `check` prints."""

@@ -68,7 +68,7 @@ class Classroom:
         context.setdefault("title", "ipt-expert classroom")
         html = self.templates.get_template(template).render(request=request, csrf=csrf_token(request), areas=AREAS,
                                                         **context)
-        return HTMLResponse(html, status_code=status, headers=NO_STORE)
+        return HTMLResponse(html, status_code=status, headers={**NO_STORE, **PAGE_HEADERS})
 
     async def db(self, function, *args, **kwargs):
         return await run_in_threadpool(function, self.engine, *args, **kwargs)
@@ -191,6 +191,11 @@ class Classroom:
                 "revision": outcome["revision"], "message": message, "feedback_at": exercise.feedback,
                 "safety_first": fields["safety_first"], "feedback": feedback}
 
+    def warm(self, exercise) -> None:
+        """Formulate the new exercise's vignettes in the background, before its trainees answer."""
+        threading.Thread(target=self.grader.warm, args=(exercise.vignettes, exercise.school),
+                         name="classroom-warm", daemon=True).start()
+
     async def trainee_of(self, request, exercise):
         return await self.db(store.trainee_for, exercise.id, auth.trainee_token(request, exercise.id))
 
@@ -213,6 +218,7 @@ class Classroom:
                                      school=DEFAULT_SCHOOL)
         except store.StoreError as exc:
             return self.problem(exc)
+        self.warm(exercise)
         return JSONResponse({"id": exercise.id, "join_code": exercise.join_code,
                              "join_url": self.join_url(request, exercise)}, status_code=201)
 
@@ -253,16 +259,6 @@ class Classroom:
             return JSONResponse({"error": "no answer yet: no table to give"}, status_code=404)
         files = await run_in_threadpool(grader.library.table_files, results.cohort)
         return csv_response(files[f"tables/{name}.csv"], f"{exercise.join_code}-{name}.csv")
-
-    async def api_vignettes(self, request):
-        if (denied := self.educator_or_none(request)) is not None:
-            return denied
-        try:
-            entries = self.grader.vignettes(request.query_params.get("area") or None,
-                                            request.query_params.get("tag") or None)
-        except grader.library.CaseError as exc:
-            return JSONResponse({"error": exc.message}, status_code=400)
-        return JSONResponse([{**e.card.to_dict(), "tags": list(e.tags)} for e in entries])
 
     async def api_join(self, request):
         """POST {"trainee": name}: join, and get the secret (also set as a cookie)."""
@@ -378,6 +374,7 @@ class Classroom:
             feedback = str(form.get("feedback") or "each")
             exercise = await self.db(store.create_exercise, str(form.get("title") or ""), vignettes,
                                      feedback=feedback, school=DEFAULT_SCHOOL)
+            self.warm(exercise)
         except store.StoreError as exc:
             listed = await self.db(store.list_exercises)
             return self.render(request, "classroom/home.html", status=400, exercises=listed,
@@ -422,7 +419,8 @@ class Classroom:
             title = exercise.title + (" (projector)" if anonymous else "")
             html = await run_in_threadpool(grader.library.dashboard_html, results.grades, results.cohort, title)
             html = html.replace("<body>", "<body>\n" + head, 1).replace("</head>", LIVE_CSS + "</head>", 1)
-        return HTMLResponse(html, headers=NO_STORE)
+        return HTMLResponse(html, headers={**NO_STORE, **PAGE_HEADERS,
+                                           "Content-Security-Policy": dashboard_policy(html)})
 
     async def trainee_page(self, request):
         if (denied := self.educator_or_none(request, page=True)) is not None:
@@ -559,6 +557,33 @@ def shared_grader() -> grader.Grader:
 LIVE_CSS = '<link rel="stylesheet" href="/classroom/static/live.css">\n'
 
 
+# Forms post with an Origin header only when the page's referrer policy lets the origin through
+# (no-referrer makes it "null", which the CSRF check refuses): same-origin sends it to this server only.
+PAGE_HEADERS = {"Referrer-Policy": "same-origin"}
+
+
+def dashboard_policy(html: str) -> str:
+    """The app's Content-Security-Policy, with the hashes of `exercise grade`'s dashboard's own inline styles.
+
+    The dashboard is the library's self-contained page: one <style> element and
+    an inline style attribute, from its template (everything typed by trainees
+    in it is escaped). Their SHA-256 hashes allow exactly those; scripts stay
+    'self' only.
+    """
+    import base64
+    import hashlib
+    import re
+
+    from ipt_expert.web.security import CONTENT_SECURITY_POLICY
+
+    def digest(text: str) -> str:
+        return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+    blocks = sorted({digest(b) for b in re.findall(r"<style[^>]*>(.*?)</style>", html, flags=re.S)})
+    attributes = sorted({digest(a) for a in re.findall(r'\sstyle="([^"]*)"', html)})
+    sources = ["'self'", *blocks, *(["'unsafe-hashes'", *attributes] if attributes else [])]
+    return CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src " + " ".join(sources), 1)
+
+
 def live_max_age(request) -> float:
     """A refresh by live.js (?live=1) may show figures a few seconds old; a person's visit gets them exact."""
     return LIVE_MAX_AGE if request.query_params.get("live") == "1" else 0.0
@@ -616,7 +641,6 @@ def routes(settings, engine=None) -> list:
         Route("/api/exercises", room.api_exercises, methods=["GET", "POST"]),
         Route("/api/exercises/{id}", room.api_exercise),
         Route("/api/exercises/{id}/{what:path}", room.api_exercise, methods=["GET", "POST"]),
-        Route("/api/vignettes", room.api_vignettes),
         Route("/api/join/{code}", room.api_join, methods=["POST"]),
         Route("/api/join/{code}/answers", room.api_answers, methods=["GET", "POST"]),
         Route("/", start, name="classroom_start"),   # the start line's URL, unless ipt_expert.web serves "/"
