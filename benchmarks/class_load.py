@@ -2,6 +2,7 @@
 
     python benchmarks/class_load.py                     # ipt-expert serve, SQLite in a temporary folder
     python benchmarks/class_load.py --database postgresql+psycopg://user@127.0.0.1:5432/db
+    python benchmarks/class_load.py --postgres          # a throw-away Debian PostgreSQL server (as the tests)
     python benchmarks/class_load.py --trainees 20 --answers 5 --kill-burst 5   # a smoke run
 
 Not a timed test: it prints what it measured.  Phase 1 starts a server,
@@ -214,10 +215,24 @@ def main() -> int:
     parser.add_argument("--kill-after", type=int, default=None,
                         help="acknowledged answers before SIGKILL (default: half the burst)")
     parser.add_argument("--database", help="SQLAlchemy URL (default: SQLite in a temporary folder)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="start a throw-away PostgreSQL server in a temporary folder (tests/classroom_postgres.py)")
     parser.add_argument("--program", default=None,
                         help="the command whose `serve` to run (default: python -m ipt_expert)")
     args = parser.parse_args()
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, repo)
+    if args.postgres:
+        sys.path.insert(0, os.path.join(repo, "tests"))
+        from classroom_postgres import postgres_url
+
+        with postgres_url() as url:
+            args.database = url
+            return measure(args)
+    return measure(args)
+
+
+def measure(args) -> int:
     from ipt_expert.vignette_library import load_library
 
     ids = [entry.card.id for entry in load_library()]
