@@ -18,6 +18,7 @@ from ipt_expert.check import parse_areas
 from ipt_expert.constants import AREAS, DEFAULT_SCHOOL, GRIEF_SCHOOLS, REPORT_FORMATS
 from ipt_expert.errors import CaseError, IptExpertError, did_you_mean
 from ipt_expert.explain import explain as _explain
+from ipt_expert.facts import event_labels
 from ipt_expert.formulation import formulate as _formulate
 from ipt_expert.interview import (
     SKIP,
@@ -30,8 +31,10 @@ from ipt_expert.interview import (
     privacy_concern,
     script,
     set_path,
+    snapshot,
     to_yaml,
 )
+from ipt_expert.interview_flow import as_text
 from ipt_expert.privacy import redact as _redact
 from ipt_expert.report import render as render_report
 from ipt_expert.report_pictures import html_context
@@ -40,7 +43,7 @@ from ipt_expert.vignette_library import find_entry, load_library, select
 from ipt_expert.whatif import Session, analyse, parse_assignment, render_changed, value_of_information
 from ipt_expert.yamlio import Document, parse_document
 
-__all__ = ["AREAS", "DEFAULT_SCHOOL", "GRIEF_SCHOOLS", "REPORT_FORMATS", "SKIP", "UNKNOWN", "AnswerError",
+__all__ = ["as_text", "event_labels", "snapshot", "AREAS", "DEFAULT_SCHOOL", "GRIEF_SCHOOLS", "REPORT_FORMATS", "SKIP", "UNKNOWN", "AnswerError",
            "CaseError", "Document", "did_you_mean", "IptExpertError", "applies", "check_json", "complete_case", "explain_json",
            "find_entry", "formulate", "formulate_json", "get_path", "knowledge_base", "library",
            "load_case_document", "parse_answer", "parse_areas", "parse_assignment", "pictures", "privacy_concern",
