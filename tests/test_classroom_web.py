@@ -233,3 +233,28 @@ def test_markup_in_names_is_text_on_the_pages(client, app, exercise):
                  f"/classroom/exercises/{exercise['id']}/trainees/1"):
         page = client.get(path).text
         assert "<script>window.__pwned" not in page and "&lt;script&gt;" in page, path
+
+
+def test_the_start_line_and_the_password(tmp_path):
+    from starlette.testclient import TestClient
+
+    from ipt_expert.web.security import hash_password
+
+    app = make_app(make_settings(tmp_path, educator_password_hash=hash_password("correct horse")))
+    with TestClient(app, base_url="http://127.0.0.1") as browser:
+        start = browser.get(f"/?token={TOKEN}", follow_redirects=False)       # the start line's URL
+        assert start.status_code == 303 and start.headers["location"] == f"/classroom?token={TOKEN}"
+        assert browser.get(start.headers["location"]).status_code == 200
+    with TestClient(app, base_url="http://127.0.0.1") as clinician:
+        assert clinician.get("/", follow_redirects=False).status_code == 200   # the app's own home page
+        login = clinician.get("/classroom")
+        assert login.status_code == 401 and 'name="password"' in login.text
+        wrong = clinician.post("/classroom/login", data={"password": "wrong", "next": "/classroom",
+                                                         "csrf_token": _csrf(login.text)})
+        assert wrong.status_code == 401
+        assert clinician.post("/classroom/login", data={"password": "correct horse"}).status_code in (400, 403)
+        right = clinician.post("/classroom/login", data={"password": "correct horse", "next": "//evil.example/",
+                                                         "csrf_token": _csrf(wrong.text)}, follow_redirects=False)
+        assert right.status_code == 303 and right.headers["location"] == "/classroom"
+        assert clinician.get("/classroom").status_code == 200
+        assert clinician.get("/api/exercises").status_code == 200               # the cookie serves the API too

@@ -611,10 +611,19 @@ def qr_svg(url: str) -> Markup:
     return Markup(segno.make(url, error="m").svg_inline(scale=6, title="QR code of the join link"))
 
 
-async def start(request):
-    """/?token=T -> /classroom?token=T (which sets the educator's cookie and drops the token)."""
-    query = request.url.query
-    return RedirectResponse("/classroom" + (f"?{query}" if query else ""), status_code=303)
+def start_page(settings):
+    """/: the start line's /?token=T leads the educator to /classroom (which sets the cookie and drops the
+    token from the address); anyone else gets ipt_expert.web's own home page."""
+    async def start(request):
+        if "token" in request.query_params or auth.is_educator(request, settings):
+            query = request.url.query
+            return RedirectResponse("/classroom" + (f"?{query}" if query else ""), status_code=303)
+        try:
+            from ipt_expert.web.pages import home
+        except ImportError:           # pragma: no cover - the classroom without the app's pages
+            return RedirectResponse("/classroom", status_code=303)
+        return await home(request)
+    return start
 
 
 def routes(settings, engine=None) -> list:
@@ -643,5 +652,5 @@ def routes(settings, engine=None) -> list:
         Route("/api/exercises/{id}/{what:path}", room.api_exercise, methods=["GET", "POST"]),
         Route("/api/join/{code}", room.api_join, methods=["POST"]),
         Route("/api/join/{code}/answers", room.api_answers, methods=["GET", "POST"]),
-        Route("/", start, name="classroom_start"),   # the start line's URL, unless ipt_expert.web serves "/"
+        Route("/", start_page(settings), name="classroom_start"),   # the start line's URL
     ]
