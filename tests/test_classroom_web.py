@@ -58,7 +58,8 @@ def educator_routes(exercise_id):
            f"/classroom/exercises/{exercise_id}/dashboard?anonymous=1",
            f"/classroom/exercises/{exercise_id}/trainees/1",
            *(f"/classroom/exercises/{exercise_id}/download/{w}" for w in
-             ("answers.csv", "gradebook.csv", "summary.json", "tables/trainees.csv")),
+             ("answers.csv", "gradebook.csv", "summary.json", "tables/trainees.csv", "tables/agreement.json",
+              "results.zip")),
            "/api/exercises", f"/api/exercises/{exercise_id}", f"/api/exercises/{exercise_id}/summary",
            f"/api/exercises/{exercise_id}/answers.csv", f"/api/exercises/{exercise_id}/gradebook.csv",
            f"/api/exercises/{exercise_id}/version"]
@@ -218,7 +219,16 @@ def test_csv_cells_are_neutralised(client, app, exercise):
         cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
         assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], path
         assert "'=HYPERLINK" in text
-    trainees = client.get(f"/classroom/exercises/{exercise['id']}/download/tables/trainees.csv").text
+    download = f"/classroom/exercises/{exercise['id']}/download"
+    import zipfile
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{download}/results.zip").content))
+    names = archive.namelist()
+    assert "results/index.html" in names and "results/summary.json" in names and "results/tables/answers.csv" in names
+    assert len([n for n in names if n.startswith("results/feedback/")]) == 5
+    assert all(".." not in n for n in names)
+    assert client.get(f"{download}/tables/nothing.csv").status_code == 404
+    assert client.get(f"{download}/tables/../../etc/passwd").status_code == 404
+    trainees = client.get(f"{download}/tables/trainees.csv").text
     assert not [c for row in csv.reader(io.StringIO(trainees)) for c in row if c[:1] in ("=", "+", "@")]
 
 

@@ -13,7 +13,7 @@ from ipt_expert.cohort import summarise
 from ipt_expert.completion import AREAS
 from ipt_expert.constants import DEFAULT_SCHOOL
 from ipt_expert.dashboard import _records as table_records
-from ipt_expert.dashboard import charts, dashboard_html, table_files
+from ipt_expert.dashboard import charts, dashboard_files, dashboard_html, table_files
 from ipt_expert.errors import CaseError
 from ipt_expert.formulation import formulate
 from ipt_expert.grading import by_trainee, grade_class, trainee_feedback
@@ -23,6 +23,6 @@ from ipt_expert.rulebase import load_knowledge_base
 from ipt_expert.vignette_library import load_library, select
 
 __all__ = ["AREAS", "DEFAULT_SCHOOL", "MAX_TRAINEE", "SHEET_COLUMNS", "CaseError", "by_trainee", "charts",
-           "check_answer", "clean_text", "csv_cell", "csv_text", "dashboard_html", "formulate", "grade_class",
-           "load_knowledge_base", "load_library", "parse_areas", "render_check_text", "select",
+           "check_answer", "clean_text", "csv_cell", "csv_text", "dashboard_files", "dashboard_html", "formulate",
+           "grade_class", "load_knowledge_base", "load_library", "parse_areas", "render_check_text", "select",
            "shipped_rules_dir", "summarise", "table_files", "table_records", "trainee_feedback"]

@@ -15,6 +15,7 @@ after its transaction has committed.
 """
 from __future__ import annotations
 
+import io
 import json
 import threading
 from functools import cached_property
@@ -246,19 +247,25 @@ class Classroom:
         if what == "answers.csv":
             rows = await self.db(store.class_answers, exercise)
             return csv_response(grader.answers_csv(rows), f"{exercise.join_code}-answers.csv")
-        if what not in ("summary", "summary.json", "gradebook.csv") and not (
-                what.startswith("tables/") and what[len("tables/"):-len(".csv")] in TABLES and what.endswith(".csv")):
+        table, suffix = what[len("tables/"):].rpartition(".")[::2] if what.startswith("tables/") else ("", "")
+        if what not in ("summary", "summary.json", "gradebook.csv", "results.zip") and not (
+                table in TABLES and suffix in ("csv", "json")):
             return JSONResponse({"error": "not found"}, status_code=404)
         roster, results, _version = await self.class_results(exercise)
         if what in ("summary", "summary.json"):
             return JSONResponse(grader.summary(exercise, results), headers=NO_STORE)
         if what == "gradebook.csv":
             return csv_response(grader.gradebook_csv(exercise, roster, results), f"{exercise.join_code}-gradebook.csv")
-        name = what[len("tables/"):-len(".csv")]
         if results is None:
-            return JSONResponse({"error": "no answer yet: no table to give"}, status_code=404)
+            return JSONResponse({"error": "no answer yet: nothing graded to give"}, status_code=404)
+        if what == "results.zip":       # the folder `exercise grade -o` writes, as one file
+            data = await run_in_threadpool(results_zip, results, exercise.title)
+            return Response(data, media_type="application/zip", headers={
+                "Content-Disposition": f'attachment; filename="{exercise.join_code}-results.zip"', **NO_STORE})
         files = await run_in_threadpool(grader.library.table_files, results.cohort)
-        return csv_response(files[f"tables/{name}.csv"], f"{exercise.join_code}-{name}.csv")
+        if suffix == "json":
+            return Response(files[f"tables/{table}.json"], media_type="application/json", headers=NO_STORE)
+        return csv_response(files[f"tables/{table}.csv"], f"{exercise.join_code}-{table}.csv")
 
     async def api_join(self, request):
         """POST {"trainee": name}: join, and get the secret (also set as a cookie)."""
@@ -596,6 +603,17 @@ def compact(version) -> str:
 
 def grader_clean(text: str) -> str:
     return grader.library.clean_text(text)
+
+
+def results_zip(results, title: str) -> bytes:
+    """`exercise grade -o`'s folder (dashboard, summary.json, tables, feedback per trainee) as a zip."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in grader.library.dashboard_files(results.grades, results.cohort, title).items():
+            archive.writestr(f"results/{name}", text)
+    return out.getvalue()
 
 
 def csv_response(text: str, filename: str) -> Response:
