@@ -30,6 +30,7 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
             raise               # the classroom is there but broken: say so, do not hide it
     else:
         routes += classroom_routes(settings)
+    routes.append(Route("/favicon.ico", pages.favicon))
     routes.append(Route("/", pages.home, name="home"))      # unless the classroom serves "/" (its start line)
     app = Starlette(routes=routes, middleware=[Middleware(SecurityMiddleware, max_body_bytes=settings.max_body_bytes)])
     app.state.settings = settings

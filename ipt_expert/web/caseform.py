@@ -230,8 +230,9 @@ def _earlier_labels(records: list, question) -> list:
 def _refs(kind: str, records: list) -> list:
     if kind == "person":
         return [f"persons[{r.get('id')}]" if r.get("id") else "" for r in records]
-    labels = library.event_labels([r for r in records])
-    return [f"events[{label}]" for label in labels]
+    named = [r for r in records if isinstance(r.get("kind"), str)]        # an event is named by its kind
+    labels = iter(library.event_labels(named))
+    return [f"events[{next(labels)}]" if isinstance(r.get("kind"), str) else "" for r in records]
 
 
 def from_data(data: dict) -> CaseForm:
@@ -286,3 +287,17 @@ def saved(case_form: CaseForm) -> dict:
     out = library.complete_case(data)
     out.update({k: copy.deepcopy(v) for k, v in data.items() if k not in out and v not in ({}, [], None)})
     return out
+
+
+def fact_ref(case_form: CaseForm, fact: str) -> str:
+    """What whatif calls a fact the page names: 'person-0' -> 'persons[wife]', 'safety' -> 'safety'."""
+    if fact in SECTION_FACTS:
+        return SECTION_FACTS[fact]
+    match = re.fullmatch(r"(person|event)-(\d+)", fact)
+    if not match:
+        return ""
+    for section in case_form.sections:
+        if section.record == match.group(1):
+            index = int(match.group(2))
+            return section.records[index].ref if index < len(section.records) else ""
+    return ""

@@ -37,6 +37,11 @@ def render(request, template: str, status: int = 200, **context) -> HTMLResponse
     return HTMLResponse(html, status_code=status, headers=NO_STORE)
 
 
+async def favicon(request):
+    return Response((HERE / "static" / "favicon.svg").read_bytes(), media_type="image/svg+xml",
+                    headers={"Cache-Control": "max-age=86400"})
+
+
 async def home(request):
     return render(request, "home.html")
 
@@ -60,9 +65,25 @@ def outcome(case_form: caseform.CaseForm, school: str = library.DEFAULT_SCHOOL) 
             "follow_ups": follow_ups}
 
 
-def _case_context(case_form, result, **extra) -> dict:
+def _controlling() -> set:
+    """The questions other questions depend on ('section:path'): a change to one redraws the whole form."""
+    found = set()
+    for section in library.script().sections:
+        for question in section.questions:
+            for path, _ in question.when:
+                found.add(f"{section.id}:{path}")
+    return found
+
+
+CONTROLLING = _controlling()
+
+
+def _case_context(case_form, result, request=None, **extra) -> dict:
+    # an htmx request that redraws the results alone also refreshes each field's note (out of band)
+    oob = request is not None and request.headers.get("hx-request") == "true" \
+        and request.headers.get("hx-target") == "results"
     return {"title": "ipt-expert: case", "form": case_form, "result": result, "detail": None,
-            "areas": AREA_ORDER, "upload_problems": None, **extra}
+            "areas": AREA_ORDER, "upload_problems": None, "controlling": CONTROLLING, "oob": oob, **extra}
 
 
 async def case_page(request):
@@ -81,7 +102,7 @@ async def case_update(request):
     form = await _posted_form(request)
     case_form = caseform.read(form, form.get("action"))
     result = await work.run(outcome, case_form)
-    return render(request, "case.html", **_case_context(case_form, result))
+    return render(request, "case.html", **_case_context(case_form, result, request))
 
 
 def _explain_detail(case_form, area: str) -> dict:
@@ -117,7 +138,7 @@ async def case_explain(request):
 async def case_whatif(request):
     form = await _posted_form(request)
     case_form = caseform.read(form)
-    ref = str(form.get("fact") or "")
+    ref = caseform.fact_ref(case_form, str(form.get("fact") or ""))
     result = await work.run(outcome, case_form)
     detail = await work.run(_whatif_detail, case_form, ref) if result["report"] and ref else None
     return render(request, "case.html", **_case_context(case_form, result, detail=detail))
