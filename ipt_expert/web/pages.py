@@ -48,8 +48,12 @@ async def home(request):
 
 # -- the clinician's page ---------------------------------------------------------------------------------
 
-def outcome(case_form: caseform.CaseForm, school: str = library.DEFAULT_SCHOOL) -> dict:
-    """What the page shows beside the form: the problems, or the formulation, its pictures and questions."""
+def outcome(case_form: caseform.CaseForm, school: str = library.DEFAULT_SCHOOL, follow_ups: bool = True) -> dict:
+    """What the page shows beside the form: the problems, or the formulation, its pictures and questions.
+
+    ``follow_ups=False`` leaves out the questions to ask next (the interview's value of information, the
+    slow part): htmx then asks for them in a second request, after the ranking is drawn.
+    """
     draft = caseform.draft(case_form)
     document = library.Document(data=draft, source="the form")
     problems = library.validate_document(document)
@@ -58,11 +62,19 @@ def outcome(case_form: caseform.CaseForm, school: str = library.DEFAULT_SCHOOL) 
     case = library.case_of(document)
     formulation = library.formulate(case, school)
     report = formulation.to_dict()
-    shot = library.snapshot(case_form.data, library.knowledge_base(), school)
-    follow_ups = [{"path": path, "text": text, "effect": effect} for path, text, effect in shot.follow_ups] \
-        if shot is not None else []
     return {"problems": [], "report": report, "pictures": library.pictures(report, "case-"),
-            "follow_ups": follow_ups}
+            "follow_ups": questions(case_form, school) if follow_ups else None}
+
+
+def questions(case_form: caseform.CaseForm, school: str = library.DEFAULT_SCHOOL) -> list:
+    """The open questions whose answers would move the formulation most, as the interview offers them."""
+    shot = library.snapshot(case_form.data, library.knowledge_base(), school)
+    return [{"path": path, "text": text, "effect": effect} for path, text, effect in shot.follow_ups] \
+        if shot is not None else []
+
+
+def _htmx(request) -> bool:
+    return request.headers.get("hx-request") == "true"
 
 
 def _controlling() -> set:
@@ -101,8 +113,18 @@ async def _posted_form(request):
 async def case_update(request):
     form = await _posted_form(request)
     case_form = caseform.read(form, form.get("action"))
-    result = await work.run(outcome, case_form)
+    result = await work.run(outcome, case_form, library.DEFAULT_SCHOOL, not _htmx(request))
     return render(request, "case.html", **_case_context(case_form, result, request))
+
+
+async def case_follow_ups(request):
+    """The questions to ask next, alone (htmx asks for them once the ranking is drawn)."""
+    form = await _posted_form(request)
+    case_form = caseform.read(form)
+    result = await work.run(outcome, case_form, library.DEFAULT_SCHOOL, False)
+    if result["report"] is not None:
+        result["follow_ups"] = await work.run(questions, case_form)
+    return render(request, "case.html", **_case_context(case_form, result))
 
 
 def _explain_detail(case_form, area: str) -> dict:
@@ -130,7 +152,7 @@ async def case_explain(request):
     area = form.get("area")
     if area not in library.AREAS:
         raise HTTPException(400, "choose one of the four areas")
-    result = await work.run(outcome, case_form)
+    result = await work.run(outcome, case_form, library.DEFAULT_SCHOOL, not _htmx(request))
     detail = await work.run(_explain_detail, case_form, area) if result["report"] else None
     return render(request, "case.html", **_case_context(case_form, result, detail=detail))
 
@@ -139,7 +161,7 @@ async def case_whatif(request):
     form = await _posted_form(request)
     case_form = caseform.read(form)
     ref = caseform.fact_ref(case_form, str(form.get("fact") or ""))
-    result = await work.run(outcome, case_form)
+    result = await work.run(outcome, case_form, library.DEFAULT_SCHOOL, not _htmx(request))
     detail = await work.run(_whatif_detail, case_form, ref) if result["report"] and ref else None
     return render(request, "case.html", **_case_context(case_form, result, detail=detail))
 
@@ -262,6 +284,7 @@ def routes(settings) -> list:
     return [
         Route("/case", case_page, methods=["GET"]),
         Route("/case", case_update, methods=["POST"]),
+        Route("/case/follow-ups", case_follow_ups, methods=["POST"]),
         Route("/case/explain", case_explain, methods=["POST"]),
         Route("/case/whatif", case_whatif, methods=["POST"]),
         Route("/case/download", case_download, methods=["POST"]),
