@@ -191,7 +191,6 @@ def test_a_clinician_fills_in_the_two_area_case(visit, shots):
     me = visit(PHONE)
     me.goto("/case")
     page = me.page
-    page.screenshot(path=str(shots / "case-empty-375.png"), full_page=False)
     for selector, text in EPISODE + SAFETY:
         _answer(page, selector, text)
     for selector, value in YES_NO:
@@ -224,8 +223,13 @@ def test_a_clinician_fills_in_the_two_area_case(visit, shots):
     assert "Passive suicidal ideation" in page.inner_text("#caution-flags")
     assert page.locator("#stop-flags").count() == 0
     assert page.locator("svg.picture").count() == 3
+    assert page.locator("#ranking li").count() == 4
+    sync_api.expect(page.locator("#follow-ups-box [hx-post]")).to_have_count(0)   # the follow-ups came
     me.check_page("the filled-in case at 375 px")
-    page.screenshot(path=str(shots / "case-filled-375.png"), full_page=True)
+    page.screenshot(path=str(shots / "case-form-375.png"))
+    page.evaluate("document.getElementById('results').scrollIntoView()")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / "case-results-375.png"))
     # HOW and WHY NOT for an area, what-if for a fact: each redraws the detail panel only
     _click(page, "li[data-area=grief] button")
     assert "Grief: how and why not" in page.inner_text("#detail")
@@ -255,7 +259,8 @@ def test_the_clinician_page_at_1280_px_with_an_opened_case(visit, shots):
     assert "Role dispute" in me.page.inner_text("#focus")
     _click(me.page, "li[data-area=role_transition] button")
     me.check_page("an opened case at 1280 px")
-    me.page.screenshot(path=str(shots / "case-opened-1280.png"), full_page=False)
+    me.page.evaluate("window.scrollTo(0, 0)")
+    me.page.screenshot(path=str(shots / "case-1280.png"))
     # markup typed into a field shows as text
     _answer(me.page, "#f-title", HOSTILE)
     assert HOSTILE in me.page.input_value("#f-title")
@@ -280,4 +285,5 @@ def test_a_trainee_answers_a_vignette_and_reads_the_feedback(visit, shots):
         assert "NONE agreement" in feedback and "Trap" in feedback, feedback
         assert "Safety first" in feedback
         me.check_page(f"the feedback at {name} px")
-        me.page.screenshot(path=str(shots / f"practice-feedback-{name}.png"), full_page=name == "375")
+        me.page.evaluate("document.getElementById('answer-form').scrollIntoView()")
+        me.page.screenshot(path=str(shots / f"practice-{name}.png"))
