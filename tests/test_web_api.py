@@ -18,11 +18,11 @@ from conftest import vignette_paths
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from ipt_expert.web import security  # noqa: E402
-from ipt_expert.web.app import create_app  # noqa: E402
-from ipt_expert.web.settings import WebSettings  # noqa: E402
+from ipt_expert.web import security
+from ipt_expert.web.app import create_app
+from ipt_expert.web.settings import WebSettings
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"><b>bold</b>{{ 7*7 }}'
 
@@ -67,7 +67,8 @@ def test_options_as_the_cli_takes_them(client, run_cli):
 
 
 def test_validate_and_check_answer_as_the_cli_does(client, run_cli, tmp_path):
-    bad = "id: broken\nepisode:\n  onset_months_ago: 4\n  severity: moderat\npersons:\n  - id: wife\n    closeness: iner\n"
+    bad = ("id: broken\nepisode:\n  onset_months_ago: 4\n  severity: moderat\n"
+           "persons:\n  - id: wife\n    closeness: iner\n")
     (tmp_path / "bad.yaml").write_text(bad, encoding="utf-8")
     response = client.post("/api/validate", content=bad)
     assert response.status_code == 200

@@ -122,7 +122,8 @@ async def formulate(request):
 async def explain(request):
     """
     summary: 'HOW the areas were ranked and WHY NOT another area first (`ipt-expert explain -f json`).'
-    description: 'Body is a case document, or {"case": {...}, "area": "grief|dispute|transition|deficits", "school": ...}.'
+    description: 'Body is a case document, or
+      {"case": {...}, "area": "grief|dispute|transition|deficits", "school": ...}.'
     responses:
       200: {description: "the explanation, as `explain -f json`"}
       422: {description: "the case has problems"}
@@ -137,7 +138,8 @@ async def explain(request):
 async def whatif(request):
     """
     summary: 'Sensitivity of the formulation (`ipt-expert whatif -f json`), or the formulation under changes (--set).'
-    description: 'Body is a case document, or {"case": {...}, "set": ["persons[father].closeness=outer"], "school": ...}.'
+    description: 'Body is a case document, or
+      {"case": {...}, "set": ["persons[father].closeness=outer"], "school": ...}.'
     responses:
       200: {description: "the analysis, or with set the changed formulation, as `whatif -f json`"}
       400: {description: "an assignment that cannot be made"}
@@ -183,7 +185,8 @@ def _card(entry) -> dict:
 @guarded
 async def vignettes(request):
     """
-    summary: 'The vignette library as `vignettes list` shows it (id, title, setting, difficulty, narrative; never the key).'
+    summary: 'The vignette library as `vignettes list` shows it
+      (id, title, setting, difficulty, narrative; never the key).'
     parameters:
       - {name: area, in: query, required: false, schema: {type: string}}
       - {name: tag, in: query, required: false, schema: {type: string}}
@@ -229,7 +232,8 @@ def _answer_areas(value) -> list:
 async def check(request):
     """
     summary: 'A trainee''s answer against a vignette''s key (`ipt-expert check -f json`).'
-    description: 'Body: {"vignette": ID, "answer": "grief" or ["role_dispute", "role_transition"], "rationale": TEXT, "school": ...}'
+    description: 'Body: {"vignette": ID, "answer": "grief" or ["role_dispute", "role_transition"],
+      "rationale": TEXT, "school": ...}'
     responses:
       200: {description: "the feedback, as `check -f json`"}
       400: {description: "a missing or unknown vignette or area"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 import click
 
 
-
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Only this machine can connect to 127.0.0.1; any other address lets "

@@ -43,12 +43,12 @@ from ipt_expert.vignette_library import find_entry, load_library, select
 from ipt_expert.whatif import Session, analyse, parse_assignment, render_changed, value_of_information
 from ipt_expert.yamlio import Document, parse_document
 
-__all__ = ["as_text", "event_labels", "snapshot", "AREAS", "DEFAULT_SCHOOL", "GRIEF_SCHOOLS", "REPORT_FORMATS", "SKIP", "UNKNOWN", "AnswerError",
-           "CaseError", "Document", "did_you_mean", "IptExpertError", "applies", "check_json", "complete_case", "explain_json",
-           "find_entry", "formulate", "formulate_json", "get_path", "knowledge_base", "library",
-           "load_case_document", "parse_answer", "parse_areas", "parse_assignment", "pictures", "privacy_concern",
-           "redacted", "render_report", "script", "select", "set_path", "to_yaml", "validate_document",
-           "value_of_information", "whatif_json", "whatif_session"]
+__all__ = ["AREAS", "AnswerError", "CaseError", "DEFAULT_SCHOOL", "Document", "GRIEF_SCHOOLS", "IptExpertError",
+           "REPORT_FORMATS", "SKIP", "UNKNOWN", "applies", "as_text", "case_of", "check_json", "complete_case",
+           "did_you_mean", "event_labels", "explain_json", "find_entry", "formulate", "formulate_json", "get_path",
+           "knowledge_base", "library", "load_case_document", "parse_answer", "parse_areas", "parse_assignment",
+           "pictures", "privacy_concern", "redacted", "render_report", "script", "select", "set_path", "snapshot",
+           "to_yaml", "validate_document", "value_of_information", "whatif_json", "whatif_session"]
 
 _kb_lock = threading.Lock()
 

@@ -265,7 +265,8 @@ async def practice_vignette(request):
                   "rationale": str(form.get("rationale") or "")[:2000],
                   "safety_first": form.get("safety_first") == "on"}
         areas = [a for a in (answer["first"], answer["second"]) if a]
-        if answer["first"] not in dict(AREA_CHOICES) or (answer["second"] and answer["second"] not in dict(AREA_CHOICES)):
+        known = dict(AREA_CHOICES)
+        if answer["first"] not in known or (answer["second"] and answer["second"] not in known):
             error, status = "Choose your first area (and a second one only if you want one).", 422
         elif answer["second"] == answer["first"]:
             error, status = "The second area is another area than the first.", 422

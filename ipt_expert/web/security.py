@@ -194,7 +194,8 @@ def error_response(request, status: int, message: str, **extra) -> Response:
         return JSONResponse({"error": message, **extra}, status_code=status)
     body = (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
             f"content=\"width=device-width, initial-scale=1\"><title>{status}</title>"
-            f"<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/static/web.css\"></head><body><main class=\"page\">"
+            f"<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/static/web.css\"></head>"
+            f"<body><main class=\"page\">"
             f"<h1>{status}</h1><p>{html.escape(message)}</p><p><a href=\"/\">ipt-expert</a></p></main></body></html>")
     return HTMLResponse(body, status_code=status)
 
