@@ -207,3 +207,91 @@ def test_a_case_opened_and_saved_loses_nothing(client):
     broken = client.post("/case/open", data={"csrf_token": token},
                          files={"case_file": ("bad.yaml", b"id: x\nepisode: {onset_months_ago: soon}\n")})
     assert broken.status_code == 422 and "line 2" in broken.text
+
+
+NO_NETWORK_SERVE = r'''
+import sys
+
+seen = []
+
+def audit(event, args):
+    # every address the server binds, connects to or looks up must be this machine's loopback
+    if event in ("socket.connect", "socket.bind", "socket.sendto"):
+        address = args[1]
+        host = address[0] if isinstance(address, tuple) else str(address)
+    elif event == "socket.getaddrinfo":
+        host = args[0]
+    else:
+        return
+    if host not in (None, "", "127.0.0.1", "localhost", "::1", b"127.0.0.1", b"localhost") \
+            and not str(host).startswith("/"):
+        sys.stderr.write(f"OFF THE MACHINE: {event} {host}\n")
+        sys.stderr.flush()
+
+sys.addaudithook(audit)
+from ipt_expert.cli import main
+main(sys.argv[1:])
+'''
+
+
+def test_serve_opens_no_connection_off_the_machine(tmp_path):
+    """The real `ipt-expert serve`, every page and API call used once, under an audit hook on sockets."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from conftest import VIGNETTES
+
+    with socket_free_port() as port:
+        pass
+    script = tmp_path / "no_network_serve.py"
+    script.write_text(NO_NETWORK_SERVE, encoding="utf-8")
+    log = tmp_path / "server.err"
+    with open(log, "w", encoding="utf-8") as err:
+        process = subprocess.Popen([sys.executable, str(script), "serve", "--port", str(port), "--database",
+                                    f"sqlite:///{tmp_path / 'c.sqlite3'}"], stdout=subprocess.PIPE, stderr=err,
+                                   start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                page = urllib.request.urlopen(base + "/case", timeout=5).read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and process.poll() is None, log.read_text()
+                time.sleep(0.1)
+        token = csrf(page)
+        case = (VIGNETTES / "two-area-01-dispute-after-migration.yaml").read_bytes()
+        requests = [("/practice", None, {}), ("/practice/grief-01-widower-early", None, {}),
+                    ("/api/vignettes", None, {}), ("/api/docs", None, {}), ("/api/openapi.json", None, {}),
+                    ("/practice/grief-01-widower-early", f"csrf_token={token}&first=grief".encode(),
+                     {"Content-Type": "application/x-www-form-urlencoded"})]
+        requests += [(f"/api/{name}", case, {"Content-Type": "application/yaml"})
+                     for name in ("formulate", "explain", "whatif", "validate")]
+        requests.append(("/api/check", b'{"vignette": "grief-01-widower-early", "answer": "grief"}',
+                         {"Content-Type": "application/json"}))
+        for path, body, headers in requests:
+            request = urllib.request.Request(base + path, data=body, headers=headers)
+            assert urllib.request.urlopen(request, timeout=60).status == 200, path
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    assert "OFF THE MACHINE" not in log.read_text(encoding="utf-8")
+    assert "listening on http://127.0.0.1" in process.stdout.read().decode()
+
+
+class socket_free_port:
+    """A free port on 127.0.0.1 (as a context manager: the socket is closed on leaving)."""
+
+    def __enter__(self):
+        import socket
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        return self.sock.getsockname()[1]
+
+    def __exit__(self, *exc):
+        self.sock.close()
