@@ -530,8 +530,14 @@ def _register_interview_command() -> None:
     cli.add_command(interview)
 
 
+def _register_serve_command() -> None:
+    from .web.command import serve
+    cli.add_command(serve)
+
+
 _register_exercise_commands()
 _register_interview_command()
+_register_serve_command()
 
 
 def main(argv=None) -> None:
