@@ -233,7 +233,7 @@ def main() -> int:
 
 
 def measure(args) -> int:
-    from ipt_expert.vignette_library import load_library
+    from ipt_expert.training.vignette_library import load_library
 
     ids = [entry.card.id for entry in load_library()]
     if args.answers > len(ids):

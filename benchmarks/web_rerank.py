@@ -67,8 +67,8 @@ def main() -> None:
     from starlette.datastructures import FormData
     from starlette.testclient import TestClient
 
+    from ipt_expert.classroom.app import create_app
     from ipt_expert.web import caseform, library
-    from ipt_expert.web.app import create_app
     from ipt_expert.web.settings import WebSettings
 
     library.knowledge_base()                       # loaded once per server process, at the first request

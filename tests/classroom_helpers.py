@@ -19,7 +19,7 @@ def make_settings(tmp_path, **overrides):
 
 
 def make_app(settings):
-    app_module = pytest.importorskip("ipt_expert.web.app",
+    app_module = pytest.importorskip("ipt_expert.classroom.app",
                                      reason="ipt_expert.web (the browser app) is not in this tree")
     return app_module.create_app(settings)
 

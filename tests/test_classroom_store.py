@@ -152,10 +152,10 @@ def test_class_figures_are_exercise_grades_on_the_exported_csv(engine, the_grade
 
 
 def test_feedback_is_checks(the_grader, kb):
-    from ipt_expert.case import load_case
-    from ipt_expert.check import check_answer
-    from ipt_expert.formulation import formulate
-    from ipt_expert.resources import shipped_vignettes_dir
+    from ipt_expert.case.loading import load_case
+    from ipt_expert.io.resources import shipped_vignettes_dir
+    from ipt_expert.reasoning.formulation import formulate
+    from ipt_expert.training.check import check_answer
 
     case = load_case(str(shipped_vignettes_dir() / f"{VIGNETTES[0]}.yaml"))
     expected = check_answer(case, formulate(case, kb, "strict"), ["grief"], "his wife died")

@@ -20,8 +20,8 @@ pytest.importorskip("httpx")
 
 from starlette.testclient import TestClient
 
+from ipt_expert.classroom.app import create_app
 from ipt_expert.web import security
-from ipt_expert.web.app import create_app
 from ipt_expert.web.settings import WebSettings
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"><b>bold</b>{{ 7*7 }}'
@@ -229,7 +229,7 @@ def audit(event, args):
         sys.stderr.flush()
 
 sys.addaudithook(audit)
-from ipt_expert.cli import main
+from ipt_expert.cli.main import main
 main(sys.argv[1:])
 '''
 

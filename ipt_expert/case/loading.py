@@ -156,22 +156,11 @@ def case_problems_in(document: Document) -> list:
 
 def case_problems(path: str) -> list:
     """Every problem of a case or vignette file, as CaseErrors ([] when it is valid)."""
-    return case_check(path)[0]
-
-
-def case_check(path: str) -> tuple[list, list]:
-    """(problems, warnings) of a case or vignette file: CaseErrors, and {field, text} for what only needs a look.
-
-    Warnings (a time longer than the patient can have lived) never make a
-    file invalid; they are given only for a file without problems.
-    """
-    from ipt_expert.case.timespan import timing_warnings
-
     try:
-        case = load_case(path)
+        load_case(path)
     except CaseError as exc:
-        return list(exc.problems), []
-    return [], timing_warnings(case.data)
+        return list(exc.problems)
+    return []
 
 
 def _check_references(document: Document) -> None:

@@ -65,3 +65,19 @@ def timing_warnings(data: dict) -> list:
 
 def _plain(value) -> str:
     return str(int(value)) if float(value) == int(value) else str(value)
+
+
+def case_check(path: str) -> tuple[list, list]:
+    """(problems, warnings) of a case or vignette file: CaseErrors, and {field, text} for what only needs a look.
+
+    Warnings (a time longer than the patient can have lived) never make a
+    file invalid; they are given only for a file without problems.
+    """
+    from ipt_expert.case.loading import load_case
+    from ipt_expert.io.errors import CaseError
+
+    try:
+        case = load_case(path)
+    except CaseError as exc:
+        return list(exc.problems), []
+    return [], timing_warnings(case.data)

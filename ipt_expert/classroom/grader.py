@@ -14,8 +14,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import library
-from .store import StoreError
+from ipt_expert.classroom import library
+from ipt_expert.classroom.store import StoreError
 
 EXPORT_COLUMNS = (*library.SHEET_COLUMNS, "safety_first", "submitted_at")
 

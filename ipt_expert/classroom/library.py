@@ -5,22 +5,21 @@ the one file to change.
 """
 from __future__ import annotations
 
-from ipt_expert.check import check_answer, parse_areas, render_check_text
-from ipt_expert.class_sheet import COLUMNS as SHEET_COLUMNS
-from ipt_expert.class_sheet import MAX_TRAINEE
-from ipt_expert.class_sheet import _clean as clean_text
-from ipt_expert.cohort import summarise
-from ipt_expert.completion import AREAS
-from ipt_expert.constants import DEFAULT_SCHOOL
-from ipt_expert.dashboard import _records as table_records
-from ipt_expert.dashboard import charts, dashboard_files, dashboard_html, table_files
-from ipt_expert.errors import CaseError
-from ipt_expert.formulation import formulate
-from ipt_expert.grading import by_trainee, grade_class, trainee_feedback
-from ipt_expert.output_folder import csv_cell, csv_text
-from ipt_expert.resources import shipped_rules_dir
-from ipt_expert.rulebase import load_knowledge_base
-from ipt_expert.vignette_library import load_library, select
+from ipt_expert.io.constants import AREAS, DEFAULT_SCHOOL
+from ipt_expert.io.errors import CaseError
+from ipt_expert.io.output_folder import csv_cell, csv_text
+from ipt_expert.io.resources import shipped_rules_dir
+from ipt_expert.knowledge.rulebase import load_knowledge_base
+from ipt_expert.reasoning.formulation import formulate
+from ipt_expert.training.check import check_answer, parse_areas, render_check_text
+from ipt_expert.training.class_sheet import COLUMNS as SHEET_COLUMNS
+from ipt_expert.training.class_sheet import MAX_TRAINEE
+from ipt_expert.training.class_sheet import _clean as clean_text
+from ipt_expert.training.cohort import summarise
+from ipt_expert.training.dashboard import _records as table_records
+from ipt_expert.training.dashboard import charts, dashboard_files, dashboard_html, table_files
+from ipt_expert.training.grading import by_trainee, grade_class, trainee_feedback
+from ipt_expert.training.vignette_library import load_library, select
 
 __all__ = ["AREAS", "DEFAULT_SCHOOL", "MAX_TRAINEE", "SHEET_COLUMNS", "CaseError", "by_trainee", "charts",
            "check_answer", "clean_text", "csv_cell", "csv_text", "dashboard_files", "dashboard_html", "formulate",

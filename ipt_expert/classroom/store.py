@@ -17,9 +17,9 @@ from datetime import datetime, timezone
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .db import reading, writing
-from .library import MAX_TRAINEE, clean_text
-from .schema import answers, exercises, trainees
+from ipt_expert.classroom.db import reading, writing
+from ipt_expert.classroom.library import MAX_TRAINEE, clean_text
+from ipt_expert.classroom.schema import answers, exercises, trainees
 
 JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"     # no 0/O, 1/I: read off a projector
 JOIN_CODE_LENGTH = 6

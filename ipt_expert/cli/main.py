@@ -268,7 +268,7 @@ def validate(case_files, fmt):
     """
     import json
 
-    from ipt_expert.case.loading import case_check
+    from ipt_expert.case.timespan import case_check
     from ipt_expert.io.errors import CaseError
     from ipt_expert.io.output import echo
 
@@ -531,7 +531,7 @@ def _register_interview_command() -> None:
 
 
 def _register_serve_command() -> None:
-    from .web.command import serve
+    from ipt_expert.cli.serve import serve
     cli.add_command(serve)
 
 

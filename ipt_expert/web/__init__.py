@@ -7,5 +7,7 @@ about a case.
 
 * settings.py  WebSettings (host, port, educator token and password hash, database URL, body limit)
 * security.py  headers (CSP, nosniff, no referrer), the body limit, CSRF, errors without tracebacks
-* app.py       create_app(settings): the routes, plus the classroom's when ipt_expert.classroom.web exists
+* app.py       create_app(settings, extra_routes): the routes, and those a higher layer adds
+
+May import: every layer below it (``io`` to ``interview``), through library.py.
 """

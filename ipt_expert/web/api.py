@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.schemas import SchemaGenerator
 
-from . import library, work
+from ipt_expert.web import library, work
 
 SHORT_AREAS = {"dispute": "role_dispute", "transition": "role_transition", "deficits": "interpersonal_deficits"}
 SCHEMAS = SchemaGenerator({"openapi": "3.0.0",

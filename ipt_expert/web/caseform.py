@@ -3,7 +3,7 @@
 The questions, their order, what each accepts, the everyday-word reading
 ("sister" -> sibling, "8 weeks before" -> 2), the did-you-mean and the
 privacy warnings are the interview's own (``interview.yaml`` and
-``ipt_expert.interview``); this module only names the fields and carries the
+``ipt_expert.interview.questions``); this module only names the fields and carries the
 answers between the page and those functions. The case lives in the page:
 every post carries the whole inventory, and what the form does not show
 (notes, a narrative, an uploaded vignette's key) rides along in a hidden
@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from . import library
+from ipt_expert.web import library
 
 MAX_RECORDS = 60            # persons or events one form may hold
 RECORD_SECTIONS = {"person": "persons", "event": "events"}

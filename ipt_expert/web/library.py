@@ -12,36 +12,28 @@ import json
 import threading
 from functools import lru_cache
 
-from ipt_expert.answersheet import AnswerRow, check_sheet, render_sheet
-from ipt_expert.case import case_from_document, case_problems_in
-from ipt_expert.check import parse_areas
-from ipt_expert.constants import AREAS, DEFAULT_SCHOOL, GRIEF_SCHOOLS, REPORT_FORMATS
-from ipt_expert.errors import CaseError, IptExpertError, did_you_mean
-from ipt_expert.explain import explain as _explain
-from ipt_expert.facts import event_labels
-from ipt_expert.formulation import formulate as _formulate
-from ipt_expert.interview import (
-    SKIP,
-    UNKNOWN,
-    AnswerError,
-    applies,
-    complete_case,
-    get_path,
-    parse_answer,
-    privacy_concern,
-    script,
-    set_path,
-    snapshot,
-    to_yaml,
-)
-from ipt_expert.interview_flow import as_text
-from ipt_expert.privacy import redact as _redact
-from ipt_expert.report import render as render_report
-from ipt_expert.report_pictures import html_context
-from ipt_expert.safetyrules import load_for_formulating
-from ipt_expert.vignette_library import find_entry, load_library, select
-from ipt_expert.whatif import Session, analyse, parse_assignment, render_changed, value_of_information
-from ipt_expert.yamlio import Document, parse_document
+from ipt_expert.case.facts import event_labels
+from ipt_expert.case.loading import case_from_document, case_problems_in
+from ipt_expert.case.privacy import redact as _redact
+from ipt_expert.interview.casedraft import applies, complete_case, set_path, snapshot, to_yaml
+from ipt_expert.interview.flow import as_text
+from ipt_expert.interview.questions import SKIP, UNKNOWN, AnswerError, get_path, parse_answer, privacy_concern, script
+from ipt_expert.io.constants import AREAS, DEFAULT_SCHOOL, GRIEF_SCHOOLS, REPORT_FORMATS
+from ipt_expert.io.errors import CaseError, IptExpertError, did_you_mean
+from ipt_expert.io.yamlio import Document, parse_document
+from ipt_expert.knowledge.safetyrules import load_for_formulating
+from ipt_expert.reasoning.changes import parse_assignment
+from ipt_expert.reasoning.explain import explain as _explain
+from ipt_expert.reasoning.formulation import formulate as _formulate
+from ipt_expert.reasoning.information import value_of_information
+from ipt_expert.reasoning.session import Session
+from ipt_expert.reasoning.whatif import analyse
+from ipt_expert.reports.report import render as render_report
+from ipt_expert.reports.report_pictures import html_context
+from ipt_expert.reports.whatif_report import render_changed
+from ipt_expert.training.answersheet import AnswerRow, check_sheet, render_sheet
+from ipt_expert.training.check import parse_areas
+from ipt_expert.training.vignette_library import find_entry, load_library, select
 
 __all__ = ["AREAS", "AnswerError", "CaseError", "DEFAULT_SCHOOL", "Document", "GRIEF_SCHOOLS", "IptExpertError",
            "REPORT_FORMATS", "SKIP", "UNKNOWN", "applies", "as_text", "case_of", "check_json", "complete_case",

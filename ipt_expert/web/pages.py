@@ -16,8 +16,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import caseform, library, work
-from .security import csrf_token, require_csrf
+from ipt_expert.web import caseform, library, work
+from ipt_expert.web.security import csrf_token, require_csrf
 
 HERE = Path(__file__).resolve().parent
 NO_STORE = {"Cache-Control": "no-store"}
@@ -277,7 +277,7 @@ async def practice_vignette(request):
 
 
 async def api_docs(request):
-    from .api import description
+    from ipt_expert.web.api import description
     return render(request, "api_docs.html", title="ipt-expert: API", api=description())
 
 

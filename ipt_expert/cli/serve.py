@@ -1,4 +1,4 @@
-"""`ipt-expert serve`: the web app on uvicorn, on 127.0.0.1 unless another host is asked for."""
+"""`ipt-expert serve`: the web app (with the classroom) on uvicorn, on 127.0.0.1 unless another host is asked for."""
 from __future__ import annotations
 
 import click
@@ -34,9 +34,9 @@ def serve(host, port, open_browser, database_url, password_file):
 
     import uvicorn
 
-    from .app import create_app
-    from .security import hash_password
-    from .settings import WebSettings
+    from ipt_expert.classroom.app import create_app
+    from ipt_expert.web.security import hash_password
+    from ipt_expert.web.settings import WebSettings
 
     password_hash = None
     if password_file:
