@@ -4,16 +4,21 @@
   occasion of the dispute, not a role transition (Guide 2018: disputes and transitions often come
   together; pick one and refer to the other within it). The same loss brought about by someone else
   is a change that came with the dispute: a transition, first (transition_change_set_off_dispute).
+- second_area_strong_score (rules/policy.yaml): a second area strong on its own joins the focus even
+  beside a very strong first area (Guide 2018: one area, at most two); a weaker second area further
+  than the gap from the first stays out.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 from conftest import VIGNETTES
 
 from ipt_expert.case.loading import case_from_data
 from ipt_expert.io.yamlio import load_document
-from ipt_expert.reasoning.formulation import formulate
+from ipt_expert.reasoning.formulation import Candidate, choose_focus, formulate
+from ipt_expert.reasoning.scoring import Certainty
 
 RULE = "transition_change_was_disputants_act"
 
@@ -86,3 +91,43 @@ def test_safety_03_pair_the_husband_or_his_brother(kb):
     moved = _formulate(kb, other)
     assert not _fired(moved, RULE)
     assert moved.focus == ["role_transition", "role_dispute"]
+
+
+def _pair(kb, second: float, strong: float | None = 0.7):
+    policy = dataclasses.replace(kb.policy, second_area_strong_score=strong)
+    first = Candidate("grief", "Grief", 1, Certainty(0.93, 0.0), (), ())
+    other = Candidate("role_dispute", "Role dispute", 2, Certainty(second, 0.0), (), ())
+    return choose_focus([first, other], policy)
+
+
+def test_the_shipped_policy_reads_the_strong_second_area_score(kb):
+    assert kb.policy.second_area_strong_score == 0.7
+    assert kb.policy.second_area_max_gap == 0.15
+
+
+def test_a_second_area_at_the_strong_score_joins_whatever_the_gap(kb):
+    assert _pair(kb, 0.70) == ["grief", "role_dispute"]          # gap 0.23
+    assert _pair(kb, 0.69) == ["grief"]                          # one below: the gap applies
+    assert _pair(kb, 0.70, strong=None) == ["grief"]             # a policy without it: the gap always applies
+
+
+def test_two_area_06_pair_a_dispute_with_someone_close_or_not(kb):
+    """two-area-06 as keyed (the husband in the inner circle: the dispute is strong on its own, 0.76), and
+    the same dispute with the husband in the middle circle (0.69): then it is further than the gap from the
+    grief and stays out."""
+    data = _data("two-area-06-mother-death-and-relocation-row")
+    keyed = _formulate(kb, data)
+    scores = {c.area: c.score for c in keyed.candidates}
+    assert scores["grief"] - scores["role_dispute"] > kb.policy.second_area_max_gap
+    assert keyed.focus == data["answer_key"]["focus"] == ["grief", "role_dispute"]
+    other = copy.deepcopy(data)
+    next(p for p in other["persons"] if p["id"] == "husband")["closeness"] = "middle"
+    assert _formulate(kb, other).focus == ["grief"]
+
+
+def test_the_score_chart_says_when_a_strong_second_area_joins():
+    from ipt_expert.reports.pictures import score_chart
+    areas = [{"name": "Grief", "belief": 0.93, "disbelief": 0.0, "score": 0.93, "focus": True},
+             {"name": "Role dispute", "belief": 0.76, "disbelief": 0.0, "score": 0.76, "focus": True}]
+    assert "or at least 0.70 whatever the gap." in score_chart(areas, threshold=0.5, gap=0.15, ident="c", strong=0.7)
+    assert "within 0.15 of the first." in score_chart(areas, threshold=0.5, gap=0.15, ident="c")
