@@ -53,6 +53,8 @@ class Policy:
     focus_source: str
     value_sets: dict = field(default_factory=dict)
     traps: dict = field(default_factory=dict)   # trap id -> {title, teaching, read}
+    # A second area this strong joins the focus whatever its gap to the first (None: the gap always applies).
+    second_area_strong_score: float | None = None
 
     def area(self, area_id: str) -> AreaInfo:
         return next(a for a in self.areas if a.id == area_id)
@@ -281,4 +283,6 @@ def _load_policy(shown: str, path: Path) -> Policy:
                   second_area_min_score=float(focus["second_area_min_score"]),
                   second_area_max_gap=float(focus["second_area_max_gap"]),
                   focus_source=focus["source"], value_sets=dict(data.get("value_sets", {})),
-                  traps=dict(data.get("traps", {})))
+                  traps=dict(data.get("traps", {})),
+                  second_area_strong_score=(None if focus.get("second_area_strong_score") is None
+                                            else float(focus["second_area_strong_score"])))

@@ -176,7 +176,8 @@ class Formulation:
             "stop_text": STOP_TEXT if any(flag["severity"] == "stop" for flag in self.flags) else None,
             "missing_safety_text": MISSING_SAFETY_TEXT if self.missing_safety_rules else None,
             "focus_thresholds": {"second_area_min_score": self.policy.second_area_min_score,
-                                 "second_area_max_gap": self.policy.second_area_max_gap},
+                                 "second_area_max_gap": self.policy.second_area_max_gap,
+                                 "second_area_strong_score": self.policy.second_area_strong_score},
             "inventory": copy.deepcopy(self.inventory),
         }
 
@@ -239,7 +240,8 @@ def _persons(findings) -> tuple:
 
 
 def choose_focus(candidates: list, policy: Policy) -> list:
-    """One area; a second only when it is strong and close to the first (Guide 2018: one, at most two).
+    """One area; a second only when it is well supported and close to the first, or strong on its own
+    (Guide 2018: one, at most two; ``rules/policy.yaml``).
 
     Nothing scored, nothing chosen: with no evidence for any area the focus is
     empty, never the first area of the tie order.
@@ -254,7 +256,10 @@ def focus_of(scores: list, policy: Policy) -> list:
         return []
     focus = [first]
     gap = round(first_score - second_score, 9)   # 0.80 - 0.65 is 0.15000000000000002 in floating point
-    if round(second_score, 9) >= policy.second_area_min_score and gap <= policy.second_area_max_gap:
+    second_score = round(second_score, 9)
+    strong = policy.second_area_strong_score
+    if second_score >= policy.second_area_min_score and (
+            gap <= policy.second_area_max_gap or (strong is not None and second_score >= strong)):
         focus.append(second)
     return focus
 

@@ -249,12 +249,14 @@ def _layout(narrow: bool) -> tuple:
     return (NARROW, 11, "narrow") if narrow else (WIDE, 10, "wide")
 
 
-def score_chart(areas: list, *, threshold: float, gap: float, ident: str, narrow: bool = False) -> str:
+def score_chart(areas: list, *, threshold: float, gap: float, ident: str, narrow: bool = False,
+                strong: float | None = None) -> str:
     """Belief to the right, disbelief to the left, the score marked, the focus framed.
 
     ``areas``: dicts with name, belief, disbelief, score and focus (bool), in
     rank order.  The second-area minimum is a dashed line; the band within
-    ``gap`` of the first area's score is shaded.
+    ``gap`` of the first area's score is shaded; a second area scoring at least ``strong`` joins whatever
+    the gap (None: never).
     """
     width, small, layout = _layout(narrow)
     row_h, top = 50, 44 if narrow else 30
@@ -266,7 +268,8 @@ def score_chart(areas: list, *, threshold: float, gap: float, ident: str, narrow
         lines.append(f"{a['name']}: belief {a['belief']:.2f}, disbelief {a['disbelief']:.2f}, score "
                      f"{a['score']:.2f}{', in the focus' if a['focus'] else ''}.")
     desc = (" ".join(lines) + f" A second area joins the focus when its score is at least {threshold:.2f} and "
-            f"within {gap:.2f} of the first.")
+            f"within {gap:.2f} of the first" + ("." if strong is None else f", or at least {strong:.2f} "
+                                                  "whatever the gap."))
     svg = Svg(width, height, title="Score chart: belief and disbelief per problem area", desc=desc, ident=ident,
               layout=layout)
     if narrow:           # two short lines a side rather than one long one

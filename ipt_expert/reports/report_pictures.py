@@ -34,7 +34,8 @@ def html_context(report: dict, prefix: str = "") -> dict:
     persons, events, windows = inventory["persons"], inventory["events"], inventory["windows"]
     now = inventory["onset_months_ago"]
     scores = {"areas": score_areas(report), "threshold": thresholds["second_area_min_score"],
-              "gap": thresholds["second_area_max_gap"], "ident": f"{prefix}score-chart"}
+              "gap": thresholds["second_area_max_gap"], "strong": thresholds.get("second_area_strong_score"),
+              "ident": f"{prefix}score-chart"}
     circle = {"persons": persons, "ident": f"{prefix}closeness-circle"}
     timeline = {"events": events, "windows": windows, "now": now, "ident": f"{prefix}timeline"}
     drawn = {}
@@ -46,7 +47,8 @@ def html_context(report: dict, prefix: str = "") -> dict:
     return {
         "prefix": prefix,
         "second_area": {"min_score": thresholds["second_area_min_score"],
-                        "max_gap": thresholds["second_area_max_gap"]},
+                        "max_gap": thresholds["second_area_max_gap"],
+                        "strong_score": thresholds.get("second_area_strong_score")},
         "pictures": {**drawn, "circle_text": pictures.circle_description(persons),
                      "timeline_text": pictures.timeline_description(events, windows, now)},
     }
