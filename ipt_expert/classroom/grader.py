@@ -8,16 +8,16 @@ dashboard's figures are `exercise grade`'s on the exported CSV.
 """
 from __future__ import annotations
 
-import os
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from ipt_expert.classroom import library
 from ipt_expert.classroom.store import StoreError
 
-EXPORT_COLUMNS = (*library.SHEET_COLUMNS, "safety_first", "submitted_at")
+EXPORT_COLUMNS = (*library.SHEET_COLUMNS, "submitted_at")
 
 
 @dataclass
@@ -85,10 +85,10 @@ class Grader:
         for vignette in vignettes:
             self._formulation(vignette, school)
 
-    def feedback(self, vignette: str, areas: list, rationale: str, school: str) -> dict:
-        """check's feedback on one answer: its fields and the text `check` prints."""
+    def feedback(self, vignette: str, areas: list, rationale: str, school: str, safety_first: bool = False) -> dict:
+        """check's feedback on one answer: its fields and the text `check` prints (safety credit included)."""
         case, formulation = self._formulation(vignette, school)
-        result = library.check_answer(case, formulation, list(areas), rationale)
+        result = library.check_answer(case, formulation, list(areas), rationale, safety_first=bool(safety_first))
         return {**result.to_dict(), "text": library.render_check_text(result)}
 
     # the class
@@ -128,14 +128,11 @@ class Grader:
 
 
 def grade_text(text: str, **options):
-    """grade_class on a sheet given as text (written to a private temporary file, removed after)."""
-    handle, path = tempfile.mkstemp(prefix="ipt-class-", suffix=".csv")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        return library.grade_class(path, **options)
-    finally:
-        os.unlink(path)
+    """grade_class on a sheet given as text (written to a private temporary folder, removed after)."""
+    with tempfile.TemporaryDirectory(prefix="ipt-class-") as folder:
+        path = Path(folder) / "answers.csv"
+        library.write_private_file(path, text)
+        return library.grade_class(str(path), **options)
 
 
 def graded_name(name: str) -> str:
@@ -143,16 +140,21 @@ def graded_name(name: str) -> str:
     return library.csv_cell(name)
 
 
+def _yes_no(value) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
 def sheet_row(row: dict) -> list:
-    return [row["trainee"], row["vignette"], row["primary_area"], row["secondary_area"], row["rationale"]]
+    """One answer as a row of `exercise grade`'s class sheet, in its columns' order."""
+    values = {"trainee": row["trainee"], "vignette": row["vignette"], "primary": row["primary_area"],
+              "secondary": row["secondary_area"], "safety_first": _yes_no(row.get("safety_first")),
+              "rationale": row["rationale"]}
+    return [values[column] for column in library.SHEET_COLUMNS]
 
 
 def answers_csv(rows: list) -> str:
-    """The answers as `exercise grade` reads them, with safety_first and the time; cells neutralised."""
-    def safety(value):
-        return "" if value is None else ("yes" if value else "no")
-    return library.csv_text(EXPORT_COLUMNS, [[*sheet_row(r), safety(r["safety_first"]),
-                                              r["submitted_at"].isoformat(timespec="seconds")
+    """The answers as `exercise grade` reads them (safety_first included), with the time; cells neutralised."""
+    return library.csv_text(EXPORT_COLUMNS, [[*sheet_row(r), r["submitted_at"].isoformat(timespec="seconds")
                                               if hasattr(r["submitted_at"], "isoformat") else str(r["submitted_at"])]
                                              for r in rows])
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ipt_expert.io.constants import AREAS, DEFAULT_SCHOOL
 from ipt_expert.io.errors import CaseError
+from ipt_expert.io.output import write_private_file
 from ipt_expert.io.output_folder import csv_cell, csv_text
 from ipt_expert.io.resources import shipped_rules_dir
 from ipt_expert.knowledge.rulebase import load_knowledge_base
@@ -24,4 +25,4 @@ from ipt_expert.training.vignette_library import load_library, select
 __all__ = ["AREAS", "DEFAULT_SCHOOL", "MAX_TRAINEE", "SHEET_COLUMNS", "CaseError", "by_trainee", "charts",
            "check_answer", "clean_text", "csv_cell", "csv_text", "dashboard_files", "dashboard_html", "formulate",
            "grade_class", "load_knowledge_base", "load_library", "parse_areas", "render_check_text", "select",
-           "shipped_rules_dir", "summarise", "table_files", "table_records", "trainee_feedback"]
+           "shipped_rules_dir", "summarise", "table_files", "table_records", "trainee_feedback", "write_private_file"]

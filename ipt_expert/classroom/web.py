@@ -198,7 +198,7 @@ class Classroom:
         feedback = None
         if exercise.feedback == "each":
             feedback = await run_in_threadpool(self.grader.feedback, fields["vignette"], fields["areas"],
-                                               fields["rationale"], exercise.school)
+                                               fields["rationale"], exercise.school, bool(fields["safety_first"]))
         return {"trainee": trainee.name, "vignette": fields["vignette"], "replaced": outcome["replaced"],
                 "revision": outcome["revision"], "message": message, "feedback_at": exercise.feedback,
                 "safety_first": fields["safety_first"], "feedback": feedback}
@@ -345,7 +345,7 @@ class Classroom:
             if show:
                 areas = [row.primary_area, *[a for a in row.secondary_area.split("+") if a]]
                 entry["feedback"] = await run_in_threadpool(self.grader.feedback, row.vignette, areas, row.rationale,
-                                                            exercise.school)
+                                                            exercise.school, bool(row.safety_first))
             answers.append(entry)
         return {"trainee": trainee.name, "exercise": exercise.title, "open": exercise.is_open,
                 "feedback_at": exercise.feedback, "answers": answers}

@@ -75,15 +75,16 @@ def serve(host, port, open_browser, database_url, password_file):
 def _announce(settings, port: int, open_browser: bool) -> None:
     from dataclasses import replace
 
+    from ipt_expert.io.output import echo
+
     shown = replace(settings, port=port)
-    click.echo(f"ipt-expert serve: listening on {shown.base_url}  (clinician: {shown.base_url}/case, "
-               f"trainee: {shown.base_url}/practice, API: {shown.base_url}/api/docs)")
-    click.echo(f"educator: {shown.educator_url}")
+    echo(f"ipt-expert serve: listening on {shown.base_url}  (clinician: {shown.base_url}/case, "
+         f"trainee: {shown.base_url}/practice, API: {shown.base_url}/api/docs)")
+    echo(f"educator: {shown.educator_url}")
     if not shown.loopback:
-        click.echo(f"WARNING: listening on {settings.host}, not 127.0.0.1: other machines on the network can "
-                   "reach this server (plain HTTP, no encryption). Use --host 127.0.0.1 unless you mean it.",
-                   err=False)
-    click.echo("Stop with Ctrl-C.", err=False)
+        echo(f"WARNING: listening on {settings.host}, not 127.0.0.1: other machines on the network can "
+             "reach this server (plain HTTP, no encryption). Use --host 127.0.0.1 unless you mean it.")
+    echo("Stop with Ctrl-C.")
     import sys
     sys.stdout.flush()
     if open_browser:
