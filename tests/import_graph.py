@@ -67,16 +67,24 @@ def import_graph(package: Path = PACKAGE) -> dict:
 
 
 def find_cycles(graph: dict) -> list:
-    found = []
+    """One circle per back edge of a depth-first walk ([] when there is none): linear in the graph's size,
+    so that a planted circle through the whole package is reported at once, not searched path by path."""
+    found, state, path = [], {}, []
 
-    def walk(node, path):
+    def walk(node):
+        state[node] = "open"
+        path.append(node)
         for nxt in sorted(graph.get(node, {})):
-            if nxt in path:
+            if state.get(nxt) == "open":
                 found.append(path[path.index(nxt):] + [nxt])
-            elif len(path) < len(graph):
-                walk(nxt, path + [nxt])
+            elif nxt not in state:
+                walk(nxt)
+        path.pop()
+        state[node] = "done"
+
     for start in sorted(graph):
-        walk(start, [start])
+        if start not in state:
+            walk(start)
     return found
 
 

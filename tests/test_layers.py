@@ -38,9 +38,7 @@ def test_a_planted_upward_import_is_caught(tmp_path):
     graph = import_graph(package)
     assert upward_imports(graph) == ["ipt_expert.knowledge.rules imports ipt_expert.cli.main (lazy): "
                                      "layer knowledge reaches up to cli"]
-    assert find_cycles(graph) == [["ipt_expert.cli.main", "ipt_expert.knowledge.rules", "ipt_expert.cli.main"],
-                                  ["ipt_expert.knowledge.rules", "ipt_expert.cli.main",
-                                   "ipt_expert.knowledge.rules"]]
+    assert find_cycles(graph) == [["ipt_expert.cli.main", "ipt_expert.knowledge.rules", "ipt_expert.cli.main"]]
 
 
 def test_each_layer_package_says_what_it_holds_and_what_it_may_import():
