@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 import test_browser as shared
 from classroom_helpers import HOSTILE, VIGNETTES
+from serve_helpers import running_serve
 
 pytest.importorskip("ipt_expert.web.app", reason="ipt_expert.web (the browser app and `serve`) is not in this tree")
 browser = shared.browser
@@ -31,42 +27,11 @@ CHOICES = {"Annabel Quist": ("grief", "role_transition", "grief"),
            "Cyrilla Moor": ("grief", "grief", "role_dispute")}
 
 
-def _free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     """`ipt-expert serve` on 127.0.0.1 and a free port, a SQLite file in tmp_path; (base URL, token)."""
-    port = _free_port()
-    command = [sys.executable, "-m", "ipt_expert", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--database", f"sqlite:///{tmp_path / 'classroom.sqlite3'}"]
-    log = open(tmp_path / "server.log", "w", encoding="utf-8")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, start_new_session=True)
-    os.set_blocking(process.stdout.fileno(), False)
-    seen, deadline = "", time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            seen += (process.stdout.read() or b"").decode("utf-8", "replace")
-            match = START_LINE.search(seen)
-            if match or process.poll() is not None:
-                break
-            time.sleep(0.05)
-        if not match:
-            pytest.fail(f"no start line from ipt-expert serve: {seen!r} "
-                        f"{(tmp_path / 'server.log').read_text(encoding='utf-8')[-800:]}")
+    with running_serve(tmp_path, START_LINE) as match:
         yield match.group(1), match.group(2), match.group(0)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        log.close()
 
 
 class Watched:

@@ -12,75 +12,28 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+import test_browser as shared  # the system Chromium, its flags and the browser fixture (skips without them)
+from serve_helpers import running_serve
 
-CHROMIUM = os.environ.get("IPT_EXPERT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-if not CHROMIUM:
-    pytest.skip("no Chromium on this machine (apt-get install chromium, or set IPT_EXPERT_CHROMIUM); "
-                "the browser tests need a real browser", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install '.[test]')")
+sync_api = shared.sync_api
+browser = shared.browser
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright",
                                  reason="axe-playwright-python is not installed (pip install '.[test]')")
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 375, "height": 800}
 DESKTOP = {"width": 1280, "height": 900}
 START_LINE = re.compile(r"educator: (http://127\.0\.0\.1:\d+)/\?token=")
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"><b>bold</b>'
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     """`ipt-expert serve` on 127.0.0.1 and a free port; its base URL. Stopped (SIGTERM) after the test."""
-    port = _free_port()
-    command = [sys.executable, "-m", "ipt_expert", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--database", f"sqlite:///{tmp_path / 'classroom.sqlite3'}"]
-    log = open(tmp_path / "server.log", "w", encoding="utf-8")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, start_new_session=True)
-    os.set_blocking(process.stdout.fileno(), False)
-    seen, match, deadline = "", None, time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline and process.poll() is None:
-            seen += (process.stdout.read() or b"").decode("utf-8", "replace")
-            match = START_LINE.search(seen)
-            if match:
-                break
-            time.sleep(0.05)
-        if not match:
-            pytest.fail(f"no start line from ipt-expert serve: {seen!r} "
-                        f"{(tmp_path / 'server.log').read_text(encoding='utf-8')[-800:]}")
+    with running_serve(tmp_path, START_LINE) as match:
         yield match.group(1)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
