@@ -175,7 +175,11 @@ def test_a_clinician_fills_in_the_two_area_case(visit, shots):
     assert "Role transition" in focus and "Role dispute" in focus, focus
     assert "Passive suicidal ideation" in page.inner_text("#caution-flags")
     assert page.locator("#stop-flags").count() == 0
-    assert page.locator("svg.picture").count() == 3
+    assert page.locator("svg.picture").count() == 6        # each picture in a wide and a narrow layout
+    shown = page.evaluate(shared.PICTURE_TEXT)              # the three that show at 375 px: the narrow ones
+    assert [p["id"].endswith("-narrow") for p in shown] == [True, True, True]
+    smallest = min(t["px"] for p in shown for t in p["texts"])
+    assert smallest >= 11, smallest                         # no picture text under 11 px on a phone (issue 20.7)
     assert page.locator("#ranking li").count() == 4
     sync_api.expect(page.locator("#follow-ups-box [hx-post]")).to_have_count(0)   # the follow-ups came
     me.check_page("the filled-in case at 375 px")

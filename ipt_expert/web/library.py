@@ -134,6 +134,6 @@ def pictures(report: dict, prefix: str = "") -> dict:
     from markupsafe import Markup
 
     shown = dict(html_context(report, prefix)["pictures"])
-    for name in ("scores", "circle", "timeline"):
+    for name in ("scores", "circle", "timeline", "scores_narrow", "circle_narrow", "timeline_narrow"):
         shown[name] = Markup(str(shown[name]).replace(' style="max-width:100%;height:auto"', ""))
     return shown
