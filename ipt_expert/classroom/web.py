@@ -115,6 +115,13 @@ class Classroom:
         except store.NotFound:
             return None
 
+    async def educator_page_exercise(self, request) -> tuple:
+        """(the exercise of the path, None) for the educator; (None, the page to answer with) otherwise."""
+        if (denied := self.educator_or_none(request, page=True)) is not None:
+            return None, denied
+        exercise = await self.exercise_or_404(request.path_params["id"])
+        return (exercise, None) if exercise is not None else (None, self.not_found(request))
+
     async def form(self, request):
         from ipt_expert.web.security import require_csrf
 
@@ -419,11 +426,9 @@ class Classroom:
 
     async def dashboard_page(self, request):
         """`exercise grade`'s dashboard, live; ?anonymous=1 for the projector (trainees as numbers)."""
-        if (denied := self.educator_or_none(request, page=True)) is not None:
-            return denied
-        exercise = await self.exercise_or_404(request.path_params["id"])
-        if exercise is None:
-            return self.not_found(request)
+        exercise, refused = await self.educator_page_exercise(request)
+        if refused is not None:
+            return refused
         anonymous = request.query_params.get("anonymous") == "1"
         roster, results, version = await self.class_results(exercise, anonymous=anonymous,
                                                             max_age=live_max_age(request))
@@ -441,11 +446,9 @@ class Classroom:
                                            "Content-Security-Policy": dashboard_policy(html)})
 
     async def trainee_page(self, request):
-        if (denied := self.educator_or_none(request, page=True)) is not None:
-            return denied
-        exercise = await self.exercise_or_404(request.path_params["id"])
-        if exercise is None:
-            return self.not_found(request)
+        exercise, refused = await self.educator_page_exercise(request)
+        if refused is not None:
+            return refused
         roster, results, _version = await self.class_results(exercise)
         number = request.path_params["number"]
         found = [t for n, t in roster if n == number]
@@ -471,11 +474,9 @@ class Classroom:
         return RedirectResponse(request.url_for("classroom_exercise", id=exercise.id).path, status_code=303)
 
     async def download_page(self, request):
-        if (denied := self.educator_or_none(request, page=True)) is not None:
-            return denied
-        exercise = await self.exercise_or_404(request.path_params["id"])
-        if exercise is None:
-            return self.not_found(request)
+        exercise, refused = await self.educator_page_exercise(request)
+        if refused is not None:
+            return refused
         return await self.download(exercise, request.path_params["what"])
 
     def not_found(self, request):
