@@ -161,13 +161,20 @@ def test_commands_write_nothing_they_were_not_asked_to(run_cli, monkeypatch, tmp
     work.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.delenv("IPT_EXPERT_CACHE_DIR", raising=False)      # the user's own cache folder, as installed
     monkeypatch.chdir(work)
+    from ipt_expert.knowledge import rulebase
+    rulebase._load_cached.cache_clear()                              # so that this process reads the rules again
     for args in (["formulate", "grief-01-widower-early"], ["explain", "grief-01-widower-early"],
                  ["whatif", "grief-01-widower-early", "--set", "persons[wife].closeness=middle"],
                  ["validate", "grief-01-widower-early"], ["formulate", "grief-01-widower-early", "-o", "r.md"]):
         assert run_cli(*args).code == 0, args
+    rulebase._load_cached.cache_clear()
     assert os.listdir(work) == ["r.md"]
-    assert os.listdir(home) == []
+    # The one file written unasked: the checked rule base, in the user's cache folder, rules only.
+    written = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
+    assert len(written) == 1 and written[0].startswith(".cache/ipt-expert/rulebases/") and written[0].endswith(".json")
+    assert "widower" not in (home / written[0]).read_text(encoding="utf-8")
 
 
 def test_whatif_set_quotes_the_whole_key_when_a_label_holds_a_dot(run_cli):
