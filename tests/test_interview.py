@@ -438,3 +438,15 @@ def test_the_interview_asks_of_a_dead_parent_in_the_past_tense(kb, tmp_path, mon
     assert io.texts[-3:] == ["Was this person violent, abusive or coercively controlling towards the patient?",
                              "Could the patient confide in this person?",
                              "Does the patient name this relationship as what matters most?"]
+
+
+@pytest.mark.parametrize("answer", ["9" * 400, "9" * 400 + " years ago", "9" * 400 + " weeks ago", "9999999 months before"])
+def test_a_time_no_life_can_hold_is_refused(answer):
+    with pytest.raises(AnswerError, match="is not a time a case can hold"):
+        read_time(answer, 5)
+
+
+@pytest.mark.parametrize("onset", [float("nan"), float("inf"), 10 ** 400, -1])
+def test_an_onset_no_life_can_hold_gives_no_time_ago(onset):
+    with pytest.raises(AnswerError, match="the onset is not known yet"):
+        read_time("7 months ago", onset)

@@ -132,3 +132,61 @@ def test_a_reading_made_by_other_code_is_never_taken_for_this_codes(rules_copy, 
     monkeypatch.setattr(cache, "_reader_digest", lambda: "another loader")
     _load(rules)
     assert len(list(folder.iterdir())) == 2
+
+
+@pytest.mark.parametrize("damage", ["policy of another type", "deep nesting"])
+def test_valid_json_of_another_shape_is_rebuilt_never_used(rules_copy, damage):
+    """A cache file that parses but is not a reading is read as no cache (a review found both an internal error)."""
+    rules, folder = rules_copy
+    first = _load(rules)
+    path = next(folder.iterdir())
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if damage == "policy of another type":
+        data["policy"] = "x"
+        text = json.dumps(data)
+    else:
+        text = json.dumps(data)[:-1] + ',"deep":' + "[" * 600 + "]" * 600 + "}"
+        text = text.replace('"policy":', '"policy":' + '{"$tuple":[' * 600 + "1" + "]}" * 600 + ',"was":', 1)
+    path.write_text(text, encoding="utf-8")
+    assert cache.read(path.stem, (rulebase.Policy, rulebase.AreaInfo)) is None
+    assert _load(rules).policy == first.policy
+
+
+def test_a_file_saved_while_it_is_read_is_not_kept_under_the_old_key(rules_copy, monkeypatch):
+    """The reading is kept only when the files still hash to the key taken before reading them."""
+    rules, folder = rules_copy
+    real = rulebase.read_rule_base
+
+    def read_while_saved(*args, **kwargs):
+        reading = real(*args, **kwargs)
+        policy = rules / "policy.yaml"
+        policy.write_text(policy.read_text(encoding="utf-8") + "\n# saved meanwhile\n", encoding="utf-8")
+        return reading
+    monkeypatch.setattr(rulebase, "read_rule_base", read_while_saved)
+    _load(rules)
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_a_file_changed_with_its_mtime_and_size_restored_is_read_again(rules_copy):
+    """The in-process memo looks at ctime and inode too: copying tools restore mtime and size."""
+    rules, _ = rules_copy
+    target = rules / "grief.yaml"
+    first = rulebase.load_knowledge_base(rules)
+    info = target.stat()
+    text = target.read_text(encoding="utf-8")
+    changed = text.replace("weight: 0.6", "weight: 0.5", 1)
+    assert changed != text and len(changed) == len(text)
+    target.write_text(changed, encoding="utf-8")
+    os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert rulebase.load_knowledge_base(rules) is not first
+
+
+def test_a_broken_link_among_the_rule_files_is_a_located_error(tmp_path):
+    from ipt_expert.io.errors import KnowledgeBaseError
+
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    (rules / "zz.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    with pytest.raises(KnowledgeBaseError) as caught:
+        rulebase.load_knowledge_base(rules)
+    assert "zz.yaml" in str(caught.value)

@@ -295,3 +295,29 @@ class socket_free_port:
 
     def __exit__(self, *exc):
         self.sock.close()
+
+
+def test_the_form_counts_a_time_ago_through_the_onset_as_the_interview_does(client):
+    """'7 months ago' with the onset 5 months ago is 2 months before onset on the web form too (issue 20.1)."""
+    token = csrf(client.get("/case").text)
+    page = client.post("/case", data={"csrf_token": token, "f.id": "t", "f.episode.onset_months_ago": "5",
+                                      "events": "1", "e0.kind": "move", "e0.months_before_onset": "7 months ago"})
+    assert page.status_code == 200
+    assert "read as 2 months before onset" in page.text
+    assert "the onset is not known yet" not in page.text
+
+
+def test_hostile_values_are_refused_never_a_500(client):
+    """Values of the wrong type, and numbers no time can be, are the user's mistake (a review found each a 500)."""
+    case = "id: x\nepisode: {onset_months_ago: 3}\n"
+    for area in ([], {"a": 1}, 3):
+        response = client.post("/api/explain", json={"case": {"id": "x", "episode": {"onset_months_ago": 3}},
+                                                     "area": area})
+        assert response.status_code == 400, (area, response.text)
+    for vignette in (["x"], {"a": 1}):
+        assert client.post("/api/check", json={"vignette": vignette, "answer": "grief"}).status_code == 400
+    token = csrf(client.get("/case").text)
+    page = client.post("/case", data={"csrf_token": token, "f.id": "t", "f.episode.onset_months_ago": "9" * 400,
+                                      "events": "1", "e0.kind": "move", "e0.months_before_onset": "9" * 400})
+    assert page.status_code == 200 and "is not a time a case can hold" in page.text
+    assert client.post("/api/formulate", content=case).status_code == 200

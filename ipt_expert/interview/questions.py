@@ -14,6 +14,7 @@ is allowed, with a did-you-mean.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,6 +29,7 @@ _NO = {"n", "no", "false", "f"}
 _TIMING = re.compile(r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>months?|mo|m|weeks?|wk|w|years?|yr|y|days?|d)?\s*"
                      r"(?P<dir>before|after|prior|ago|later)?(?:\s+(?:the\s+)?onset)?\s*$", re.IGNORECASE)
 _PER_MONTH = {"d": 1 / 30.4, "w": 1 / 4.35, "m": 1.0, "y": 12.0}
+MAX_MONTHS = 10 ** 6      # far beyond any life: a longer answer is refused before arithmetic (ranges say the rest)
 
 
 class AnswerError(IptExpertError):
@@ -258,7 +260,7 @@ def read_time(answer: str, onset=None, *, allow_after: bool = True):
         if after and not allow_after:
             raise AnswerError("this time must come before the onset; write how many months before, e.g. 3")
         return -amount if after and amount else amount
-    if isinstance(onset, bool) or not isinstance(onset, (int, float)):
+    if isinstance(onset, bool) or not isinstance(onset, (int, float)) or not 0 <= onset <= MAX_MONTHS:
         raise AnswerError(f"'{answer}' counts from today, and the onset is not known yet; answer relative to onset "
                           "(e.g. '3 months before', '2 after'), or give the onset first")
     before = _tidy(amount - onset)
@@ -282,7 +284,12 @@ def _months(answer: str, allow_after: bool):
 
 
 def _amount(match) -> int | float:
-    return _tidy(float(match.group("n")) * _PER_MONTH[(match.group("unit") or "m")[0].lower()])
+    amount = float(match.group("n")) * _PER_MONTH[(match.group("unit") or "m")[0].lower()]
+    if not math.isfinite(amount) or amount > MAX_MONTHS:
+        raise AnswerError(f"{match.group('n')[:12]}... is not a time a case can hold; write months, e.g. 3"
+                          if len(match.group("n")) > 12 else
+                          f"{match.group('n')} is not a time a case can hold; write months, e.g. 3")
+    return _tidy(amount)
 
 
 def _tidy(amount: float) -> int | float:

@@ -76,7 +76,7 @@ def _reader_digest() -> str:
     from ipt_expert.io.resources import PACKAGE_DIR
 
     digest = hashlib.sha256()
-    for pattern in ("knowledge/*.py", "schemas/*.json", "data/*.yaml"):
+    for pattern in ("knowledge/*.py", "io/yamlio.py", "io/templating.py", "schemas/*.json", "data/*.yaml"):
         for path in sorted(PACKAGE_DIR.glob(pattern)):
             digest.update(f"{path.relative_to(PACKAGE_DIR)}\0".encode())
             digest.update(path.read_bytes())
@@ -126,7 +126,7 @@ def _private_to_me(path: Path) -> bool:
 def read(key: str, policy_classes: tuple) -> dict | None:
     """The cached reading for ``key`` ({rules, policy, files}), or None when there is none to trust.
 
-    ``policy_classes``: the dataclasses a policy is made of (the loader's own).
+    ``policy_classes``: the dataclasses a policy is made of (the loader's own), the policy's first.
     """
     folder = cache_dir()
     if folder is None:
@@ -139,9 +139,15 @@ def read(key: str, policy_classes: tuple) -> dict | None:
         if data.get("version") != VERSION or data.get("format") != FORMAT or data.get("key") != key:
             return None
         classes = {**_CLASSES, **{cls.__name__: cls for cls in policy_classes}}
-        return {"rules": _decode(data["rules"], classes), "policy": _decode(data["policy"], classes),
-                "files": tuple(data["files"])}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        rules, policy = _decode(data["rules"], classes), _decode(data["policy"], classes)
+        files = data["files"]
+        # Valid JSON is not yet a reading: anything of another shape is rebuilt, never used.
+        if not (isinstance(rules, tuple) and all(isinstance(r, RuleSpec) for r in rules)
+                and isinstance(policy, policy_classes[0]) and isinstance(files, list)
+                and all(isinstance(f, str) for f in files)):
+            return None
+        return {"rules": rules, "policy": policy, "files": tuple(files)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None            # missing, unreadable, damaged or of another shape: rebuilt by the caller
 
 

@@ -113,8 +113,19 @@ def load_knowledge_base(directory: str | os.PathLike) -> KnowledgeBase:
         raise KnowledgeBaseError("is not a directory of rule files", source=str(directory))
     if not os.access(path, os.R_OK | os.X_OK):   # glob would quietly find nothing
         raise KnowledgeBaseError("cannot be read: permission denied", source=str(directory))
-    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(path.glob("*.yaml")))
+    stamp = tuple(_stamp(p) for p in sorted(path.glob("*.yaml")))
     return _load_cached(str(path.resolve()), stamp, str(directory))
+
+
+def _stamp(path: Path) -> tuple:
+    """What tells an unchanged file from a changed one without reading it: ctime and inode too, since
+    copying tools restore mtime and size. A file that cannot be stat'ed (a broken link) is left to the
+    reader, which says so with its location."""
+    try:
+        info = path.stat()
+    except OSError:
+        return (path.name, None)
+    return (path.name, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_size)
 
 
 @lru_cache(maxsize=8)
@@ -134,9 +145,18 @@ def _load_cached(resolved: str, stamp: tuple, shown: str) -> KnowledgeBase:
             rule.file = str(Path(shown) / Path(rule.file).name)
         return KnowledgeBase(directory=shown, rules=kept["rules"], policy=kept["policy"], files=shown_files)
     reading = read_rule_base(resolved, shown, collect=False)
-    if key:
+    # Kept only when the files still hash to the key they had before they were read: a file saved
+    # while it was being read must never have one version's reading stored under another's key.
+    if key and _key_now(cache, files) == key:
         cache.write(key, reading.rules, reading.policy, reading.files)
     return KnowledgeBase(directory=shown, rules=reading.rules, policy=reading.policy, files=reading.files)
+
+
+def _key_now(cache, files: list) -> str | None:
+    try:
+        return cache.key_of(files)
+    except OSError:
+        return None
 
 
 def read_rule_base(directory: str | os.PathLike, shown: str | None = None, *, collect: bool) -> RuleBaseReading:

@@ -82,8 +82,11 @@ def _case(document, options: dict):
 
 def _area(options: dict):
     area = options.get("area")
-    if area in (None, ""):
+    if area is None or area == "":
         return None
+    if not isinstance(area, str):
+        raise Problem(400, f"area is one of: {', '.join(library.AREAS)} (or dispute, transition, deficits)",
+                      field="area")
     area = SHORT_AREAS.get(area, area)
     if area not in library.AREAS:
         raise Problem(400, f"area is one of: {', '.join(library.AREAS)} (or dispute, transition, deficits)",
@@ -248,7 +251,7 @@ async def check(request):
         raise Problem(400, "send a JSON object: {\"vignette\", \"answer\", \"rationale\"}")
     vignette_id = data.get("vignette")
     ids = {e.card.id for e in library.library()}
-    if vignette_id not in ids:
+    if not isinstance(vignette_id, str) or vignette_id not in ids:
         raise Problem(404 if isinstance(vignette_id, str) else 400,
                       "vignette is the id of a shipped vignette (GET /api/vignettes lists them)", field="vignette")
     rationale = data.get("rationale") or ""

@@ -117,10 +117,12 @@ def _reading(question, raw: str, value) -> str | None:
     return None
 
 
-def _answer(question, name: str, ident: str, raw: str, record: dict, persons: tuple) -> Field:
+def _answer(question, name: str, ident: str, raw: str, record: dict, persons: tuple, onset=None) -> Field:
+    """One field read as the interview reads it; ``onset`` (the episode's, once given) turns "7 months ago"
+    into months before onset."""
     answer = Field(question, name, ident, raw=raw)
     try:
-        value = library.parse_answer(question, raw, persons)
+        value = library.parse_answer(question, raw, persons, onset=onset)
     except library.AnswerError as exc:
         answer.error = exc.message
         return answer
@@ -204,8 +206,10 @@ def build(raw: dict, order: dict, extras: dict, rest: dict, focus=None) -> CaseF
                     others = seen
                     if question.kind == "label":
                         others = tuple(_earlier_labels(records, question))
+                    onset = (data.get("episode") or {}).get("onset_months_ago")
                     fields.append(_answer(question, f"{spec.record[0]}{new}.{question.path}",
-                                          f"{spec.record[0]}{new}-{question.path}", text, record_data, others))
+                                          f"{spec.record[0]}{new}-{question.path}", text, record_data, others,
+                                          onset))
                 if old is None and focus is None:
                     focus = fields[0].ident if fields else None
                 records.append(Record(spec.record, new, fields, record_data))
