@@ -268,3 +268,23 @@ def test_the_start_line_and_the_password(tmp_path):
         assert right.status_code == 303 and right.headers["location"] == "/classroom"
         assert clinician.get("/classroom").status_code == 200
         assert clinician.get("/api/exercises").status_code == 200               # the cookie serves the API too
+
+
+def test_the_cookie_alone_changes_nothing_through_the_api(tmp_path):
+    """Another page on this machine could make the browser send the educator's cookie: an API call that changes
+    something counts the Bearer token only (a review closed an exercise with the cookie and no token)."""
+    from starlette.testclient import TestClient
+
+    app = make_app(make_settings(tmp_path))
+    with TestClient(app, base_url="http://127.0.0.1") as browser:
+        browser.get(f"/?token={TOKEN}")                                          # the cookie is set
+        made = browser.post("/api/exercises", json={"title": "t", "vignettes": ["grief-01-widower-early"]},
+                            headers={"Authorization": f"Bearer {TOKEN}"})
+        assert made.status_code == 201
+        exercise_id = made.json()["id"]
+        assert browser.get(f"/api/exercises/{exercise_id}").status_code == 200   # reading with the cookie
+        for attempt in (browser.post(f"/api/exercises/{exercise_id}/close",
+                                     headers={"Origin": "http://127.0.0.1:3000"}),
+                        browser.post("/api/exercises", json={"title": "x", "vignettes": ["grief-01-widower-early"]})):
+            assert attempt.status_code == 401
+        assert browser.get(f"/api/exercises/{exercise_id}").json()["open"] is True

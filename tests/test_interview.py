@@ -440,7 +440,8 @@ def test_the_interview_asks_of_a_dead_parent_in_the_past_tense(kb, tmp_path, mon
                              "Does the patient name this relationship as what matters most?"]
 
 
-@pytest.mark.parametrize("answer", ["9" * 400, "9" * 400 + " years ago", "9" * 400 + " weeks ago", "9999999 months before"])
+@pytest.mark.parametrize("answer", ["9" * 400, "9" * 400 + " years ago", "9" * 400 + " weeks ago",
+                                    "9999999 months before"])
 def test_a_time_no_life_can_hold_is_refused(answer):
     with pytest.raises(AnswerError, match="is not a time a case can hold"):
         read_time(answer, 5)

@@ -34,12 +34,13 @@ def bearer(request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def is_educator(request, settings, *, allow_query: bool = False) -> bool:
+def is_educator(request, settings, *, allow_query: bool = False, allow_cookie: bool = True) -> bool:
+    """The start line's token as a Bearer header; or, where allowed, in the query or the session cookie."""
     if _same(bearer(request), settings.educator_token):
         return True
     if allow_query and _same(request.query_params.get("token"), settings.educator_token):
         return True
-    return _same(request.cookies.get(EDUCATOR_COOKIE), _session_value(settings))
+    return allow_cookie and _same(request.cookies.get(EDUCATOR_COOKIE), _session_value(settings))
 
 
 def password_ok(settings, password: str) -> bool:

@@ -91,7 +91,10 @@ class Classroom:
 
     def educator_or_none(self, request, *, page: bool = False):
         """None when the educator is asking, else the 401 response (a login page for a page)."""
-        if auth.is_educator(request, self.settings, allow_query=page):
+        # An API call that changes something counts the Bearer header only: the cookie a browser sends by
+        # itself would let another page on this machine close an exercise without any token (no CSRF there).
+        cookie = page or request.method in ("GET", "HEAD")
+        if auth.is_educator(request, self.settings, allow_query=page, allow_cookie=cookie):
             return None
         if page:
             return self.render(request, "classroom/login.html", status=401, next=request.url.path,
