@@ -488,6 +488,14 @@ class Classroom:
 
     # trainee pages -----------------------------------------------------------------------------------------
 
+    async def exercise_of_join_code(self, request) -> tuple:
+        """(the exercise of the path's join code, None); (None, the join-code page saying so) when there is none."""
+        try:
+            return await self.db(store.exercise_by_join_code, request.path_params["code"]), None
+        except store.NotFound:
+            return None, self.render(request, "classroom/join-code.html", status=404,
+                                     error="No exercise has this join code; check it on the projector.")
+
     async def join_code_form(self, request):
         code = request.query_params.get("code")
         if code:
@@ -496,11 +504,9 @@ class Classroom:
         return self.render(request, "classroom/join-code.html")
 
     async def join_page(self, request):
-        try:
-            exercise = await self.db(store.exercise_by_join_code, request.path_params["code"])
-        except store.NotFound:
-            return self.render(request, "classroom/join-code.html", status=404,
-                               error="No exercise has this join code; check it on the projector.")
+        exercise, refused = await self.exercise_of_join_code(request)
+        if refused is not None:
+            return refused
         trainee = await self.trainee_of(request, exercise)
         if request.method == "GET":
             if trainee is not None:
@@ -522,11 +528,9 @@ class Classroom:
         return request.url_for("classroom_answer", code=exercise.join_code, number=number).path
 
     async def answer_page(self, request):
-        try:
-            exercise = await self.db(store.exercise_by_join_code, request.path_params["code"])
-        except store.NotFound:
-            return self.render(request, "classroom/join-code.html", status=404,
-                               error="No exercise has this join code; check it on the projector.")
+        exercise, refused = await self.exercise_of_join_code(request)
+        if refused is not None:
+            return refused
         trainee = await self.trainee_of(request, exercise)
         if trainee is None:
             return RedirectResponse(request.url_for("classroom_join", code=exercise.join_code).path, status_code=303)
