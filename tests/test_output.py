@@ -277,12 +277,17 @@ def test_a_disk_that_fills_during_the_write_leaves_nothing(run_cli, case_file, t
 
 
 def test_write_output_is_the_one_writer():
-    """No other module writes to standard output or opens a file for writing."""
+    """No other module writes to standard output or opens a file for writing.
+
+    One exception, said here: the cached help (cli/launch.py) writes before anything else loads, and
+    writes only text whose every line ``str.isprintable`` (no control character can reach a terminal).
+    """
     import re
     from pathlib import Path
     package = Path(__file__).resolve().parents[1] / "ipt_expert"
-    writers = re.compile(r"click\.echo\((?!.*err=True)|sys\.stdout\.write|print\(|open\([^)]*['\"][wa]")
+    writers = re.compile(r"click\.echo\((?!.*err=True)|sys\.stdout\.write|(?<![\w.])print\(|open\([^)]*['\"][wa]")
+    allowed = {("launch.py", "sys.stdout.write(text)")}
     offenders = [f"{path.name}:{number}" for path in sorted(package.rglob("*.py")) if path.name != "output.py"
                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                 if writers.search(line)]
+                 if writers.search(line) and (path.name, line.strip()) not in allowed]
     assert offenders == []

@@ -19,8 +19,8 @@ def rulebase_version():
 @pytest.fixture
 def rules_copy(tmp_path, monkeypatch):
     """A copy of the shipped rules and an empty cache folder of its own."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("IPT_EXPERT_CACHE_DIR", str(folder))
+    monkeypatch.setenv("IPT_EXPERT_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "rulebases"
     rules = tmp_path / "rules"
     shutil.copytree(REPO / "rules", rules)
     rulebase._load_cached.cache_clear()

@@ -36,3 +36,7 @@ EXERCISE_PACK_FORMATS = ("html", "markdown")
 SUFFIX_FORMATS = {".txt": ("text", "markdown", "csv"), ".text": ("text", "markdown", "csv"),
                   ".md": ("markdown",), ".markdown": ("markdown",), ".html": ("html",), ".htm": ("html",),
                   ".json": ("json",), ".csv": ("csv",)}
+
+# The longest report any command writes (the largest case gives well under 1 MB); a template or a
+# formulation past it is stopped (io/templating.py, reports/report.py).
+MAX_REPORT_CHARS = 5_000_000

@@ -7,7 +7,6 @@ expected.  The CLI prints ``str(error)`` on one line and exits with
 """
 from __future__ import annotations
 
-import difflib
 from typing import Iterable
 
 # Exit statuses, documented in `ipt-expert --help`.
@@ -128,6 +127,8 @@ def did_you_mean(word: object, choices: Iterable[object], synonyms: dict | None 
         for value, words in (synonyms or {}).items():
             if value in names:
                 spellings.update({_plain_words(w): value for w in words if _plain_words(w) not in spellings})
+        import difflib  # here: only a misspelling needs it
+
         scored = [(difflib.SequenceMatcher(None, _plain_words(word) if spelling != target else word,
                                            spelling).ratio(), target)
                   for spelling, target in spellings.items()]

@@ -25,7 +25,6 @@ from __future__ import annotations
 import errno
 import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -147,6 +146,8 @@ def _replace_atomically(target: Path, text: str, mode: int) -> None:
         # The temporary name must be legal whenever the target's is: a long name is shortened.
         # Ctrl-C or SIGTERM (signals.py) between creating the file and knowing its name would
         # leave it behind: they wait until the name is known, inside this try.
+        import tempfile  # here: a command that only writes to standard output never needs it
+
         with deferred():
             handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp",
                                                  dir=str(directory))

@@ -12,7 +12,6 @@ Two uses, one place, both in Jinja's sandbox with ``StrictUndefined``:
 """
 from __future__ import annotations
 
-import json
 import operator
 import os
 import re
@@ -25,13 +24,15 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from ipt_expert.io.constants import MAX_REPORT_CHARS
+from ipt_expert.io.wording import event_name, human, months, onset_timing, the_person, to_pretty_json
+
 MAX_POWER = 100           # largest exponent a template may use
 MAX_REPEAT = 100_000      # largest size a '*', a format width or a padding may produce
 RENDER_SECONDS = 10       # a report that takes longer is stopped
 MAX_TEMPLATE_BYTES = 200_000     # a report template is a few kilobytes
 MAX_TEMPLATE_NESTING = 40        # blocks and brackets inside one another
 MAX_EXPRESSION_OPERATORS = 100   # operators and filters in one {{ }} or {% %}
-MAX_REPORT_CHARS = 5_000_000     # the largest case gives a report of well under 1 MB
 RENDER_MEMORY = 512 * 2 ** 20    # address space a render may add, where the system can limit it
 
 
@@ -41,55 +42,6 @@ class TemplateTooSlow(Exception):
 
 class TemplateTooLarge(Exception):
     """Rendering would produce more than MAX_REPORT_CHARS, or needed more than RENDER_MEMORY."""
-
-
-def human(value) -> str:
-    """A fact value as words: job_loss -> 'job loss', True -> 'yes'."""
-    if value is True:
-        return "yes"
-    if value is False:
-        return "no"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).replace("_", " ")
-
-
-def months(value) -> str:
-    """3 -> '3 months', 1 -> '1 month', 'unknown' -> 'an unknown number of months'."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return "an unknown number of months"
-    if float(value).is_integer():
-        value = int(value)
-    return f"{value} month" if value == 1 else f"{value} months"
-
-
-def onset_timing(event) -> str:
-    """An event fact's place in time: '3 months before onset', 'at onset', ..."""
-    timing = event.get("timing", "unknown")
-    if timing == "at_onset":
-        return "at onset"
-    if timing in ("before", "after"):
-        return f"{months(event.get('distance_months'))} {timing} onset"
-    return "at a time not yet placed relative to onset"
-
-
-def event_name(event) -> str:
-    """'the death of the husband', 'the job loss', 'the divorce (the former wife)'."""
-    person = event.get("person", "none")
-    if event.get("kind") == "death":
-        return f"the death of {the_person(person)}"
-    kind = event.get("kind", "event")
-    name = "the other event" if kind == "other" else f"the {human(kind)}"    # not 'the other (the sister)'
-    return name if person in ("none", "unknown", None) else f"{name} ({the_person(person)})"
-
-
-def the_person(label) -> str:
-    """'mother' -> 'the mother'; 'none' (no person recorded) -> 'someone'."""
-    return "someone" if label in ("none", "unknown", None) else f"the {label}"
-
-
-def to_pretty_json(value) -> str:
-    return json.dumps(value, indent=2, sort_keys=False, ensure_ascii=False)
 
 
 def _autoescape(template_name: str | None) -> bool:

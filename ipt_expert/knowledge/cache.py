@@ -27,29 +27,23 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import stat
 from functools import lru_cache
 from pathlib import Path
 
+from ipt_expert.io.cachedir import cache_root, private_to_me
 from ipt_expert.io.constants import VERSION
 from ipt_expert.knowledge.conditions import FieldTest, Group, Pattern, RuleSpec
 
-FORMAT = 1
+FORMAT = 2      # 2: rules keep their sentences as trees (sentences.py)
 MAX_RULE_FILE_BYTES = 2_000_000       # yamlio.MAX_FILE_BYTES, the reader's own limit
 _CLASSES = {cls.__name__: cls for cls in (FieldTest, Group, Pattern, RuleSpec)}
 
 
 def cache_dir() -> Path | None:
     """The folder of the cache, or None when it is turned off."""
-    if os.environ.get("IPT_EXPERT_NO_CACHE"):
-        return None
-    chosen = os.environ.get("IPT_EXPERT_CACHE_DIR")
-    if chosen:
-        return Path(chosen)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("ipt-expert", appauthor=False)) / "rulebases"
+    root = cache_root()
+    return None if root is None else Path(root) / "rulebases"
 
 
 def key_of(files: list) -> str:
@@ -103,24 +97,21 @@ def _encode(value):
     raise TypeError(f"a {type(value).__name__} the cache cannot hold")
 
 
-def _decode(value, classes: dict):
-    if isinstance(value, list):
-        return [_decode(v, classes) for v in value]
-    if not isinstance(value, dict):
+def _decoder(classes: dict):
+    """json.loads' object_hook for what ``_encode`` wrote: only the classes named, a KeyError otherwise.
+
+    The hook runs innermost first, as the parser meets each object, so every
+    value is already decoded when its container is built.
+    """
+    def hook(value: dict):
+        if "$tuple" in value:
+            return tuple(value["$tuple"])
+        if "$frozenset" in value:
+            return frozenset(value["$frozenset"])
+        if "$class" in value:
+            return classes[value["$class"]](**value["fields"])
         return value
-    if "$tuple" in value:
-        return tuple(_decode(v, classes) for v in value["$tuple"])
-    if "$frozenset" in value:
-        return frozenset(_decode(v, classes) for v in value["$frozenset"])
-    if "$class" in value:
-        cls = classes[value["$class"]]        # only the classes named: a KeyError otherwise
-        return cls(**{k: _decode(v, classes) for k, v in value["fields"].items()})
-    return {k: _decode(v, classes) for k, v in value.items()}
-
-
-def _private_to_me(path: Path) -> bool:
-    info = path.stat()
-    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    return hook
 
 
 def read(key: str, policy_classes: tuple) -> dict | None:
@@ -133,13 +124,13 @@ def read(key: str, policy_classes: tuple) -> dict | None:
         return None
     path = folder / f"{key}.json"
     try:
-        if not (_private_to_me(folder) and _private_to_me(path)):
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") != VERSION or data.get("format") != FORMAT or data.get("key") != key:
+        if not (private_to_me(folder) and private_to_me(path)):
             return None
         classes = {**_CLASSES, **{cls.__name__: cls for cls in policy_classes}}
-        rules, policy = _decode(data["rules"], classes), _decode(data["policy"], classes)
+        data = json.loads(path.read_text(encoding="utf-8"), object_hook=_decoder(classes))
+        if data.get("version") != VERSION or data.get("format") != FORMAT or data.get("key") != key:
+            return None
+        rules, policy = data["rules"], data["policy"]
         files = data["files"]
         # Valid JSON is not yet a reading: anything of another shape is rebuilt, never used.
         if not (isinstance(rules, tuple) and all(isinstance(r, RuleSpec) for r in rules)
@@ -161,7 +152,7 @@ def write(key: str, rules: tuple, policy, files: tuple) -> None:
                 "policy": _encode(policy), "files": list(files)}
         text = json.dumps(data, separators=(",", ":"))
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _private_to_me(folder):
+        if not private_to_me(folder):
             return
         from ipt_expert.io.output import write_private_file
 

@@ -14,8 +14,8 @@ from jinja2 import nodes
 
 from ipt_expert.io.errors import KnowledgeBaseError, did_you_mean, field_path
 from ipt_expert.io.yamlio import Document
+from ipt_expert.knowledge import sentences
 from ipt_expert.knowledge.conditions import (
-    _SENTENCE_NODES,
     NUMBER_OPS,
     OPERATORS,
     SENTENCE_FILTERS,
@@ -26,6 +26,12 @@ from ipt_expert.knowledge.conditions import (
     _rule_text_environment,
 )
 from ipt_expert.knowledge.vocabulary import FactType, fact_types
+
+# What a sentence may be made of (anything else is refused when the rule loads).
+_SENTENCE_NODES = (nodes.Output, nodes.TemplateData, nodes.Name, nodes.Getattr, nodes.Getitem, nodes.Const,
+                   nodes.Filter, nodes.If, nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not,
+                   nodes.CondExpr, nodes.Concat, nodes.Neg)
+
 
 _VARIABLE = re.compile(r"^\$([a-z][a-z0-9_]*)$")
 
@@ -137,11 +143,12 @@ class _RuleCompiler:
                     except KnowledgeBaseError as exc:
                         self._record(exc, "kind-fields")
         when = self._conditions() if self._schema_ok("when") and "when" in raw else None
+        trees = {}
         for key in ("says", "field"):
             if key in raw and self._schema_ok(key) and isinstance(raw[key], str):
                 try:
                     # Without sound conditions, what the sentence may name is unknown: check the rest only.
-                    self._check_template(raw[key], (key,), names_known=when is not None)
+                    trees[key] = sentences.tree_of(self._check_template(raw[key], (key,), names_known=when is not None))
                 except KnowledgeBaseError as exc:
                     self._record(exc, "sentence")
         if when is None:
@@ -158,7 +165,7 @@ class _RuleCompiler:
             severity=raw.get("severity"), flag=raw.get("flag", raw["id"]) if kind == "flag" else None,
             field_template=raw.get("field"), school=raw.get("school"),
             doc=raw.get("doc", ""), examples=raw["examples"], raw_when=raw["when"], bindings=dict(self.bindings),
-            variables=dict(self.variables))
+            variables=dict(self.variables), says_tree=trees.get("says"), field_tree=trees.get("field"))
         return spec
 
     def _conditions(self) -> tuple | None:
@@ -354,8 +361,8 @@ class _RuleCompiler:
         return tests
 
     # -- rationale templates
-    def _check_template(self, text: str, path: tuple, names_known: bool = True) -> None:
-        """Check a sentence without compiling it: syntax, names, fields, filters.
+    def _check_template(self, text: str, path: tuple, names_known: bool = True):
+        """Check a sentence without compiling it: syntax, names, fields, filters. Returns Jinja's parse of it.
 
         Sentences may name the rule's matched facts and variables, read a
         fact's fields (``event.kind``), apply the allowed filters, compare and
@@ -399,6 +406,7 @@ class _RuleCompiler:
             if node.name not in SENTENCE_FILTERS:
                 self.fail(f"unknown filter '{node.name}'{did_you_mean(node.name, SENTENCE_FILTERS)}; "
                           f"sentences may use: {', '.join(SENTENCE_FILTERS)}", path)
+        return tree
 
 
 def _binds_something(item) -> bool:

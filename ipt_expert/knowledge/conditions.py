@@ -21,11 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import jinja2
-from jinja2 import nodes
-
 from ipt_expert.io.errors import KnowledgeBaseError
-from ipt_expert.io.templating import make_environment
+from ipt_expert.knowledge import sentences
 
 NUMBER_OPS = {"at_most": "le", "at_least": "ge", "less_than": "lt", "more_than": "gt"}
 
@@ -35,11 +32,6 @@ OPERATORS = ("is", "one_of", "not", "known", *NUMBER_OPS)
 # What a rule's sentence may use: ours, and Jinja's harmless text filters.
 SENTENCE_FILTERS = ("human", "months", "onset_timing", "the_person", "event_name", "capitalize", "lower",
                     "upper", "title", "trim", "default", "join", "length", "round", "int", "abs", "first", "last")
-
-
-_SENTENCE_NODES = (nodes.Output, nodes.TemplateData, nodes.Name, nodes.Getattr, nodes.Getitem, nodes.Const,
-                   nodes.Filter, nodes.If, nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not,
-                   nodes.CondExpr, nodes.Concat, nodes.Neg)
 
 
 @dataclass(frozen=True)
@@ -85,9 +77,12 @@ class RuleSpec:
     raw_when: list = field(default_factory=list, repr=False)
     bindings: dict = field(default_factory=dict)     # name -> fact type, for positive patterns
     variables: dict = field(default_factory=dict)    # variable -> (fact type, field)
+    # says and field_template as plain trees (sentences.py), None where Jinja alone renders them
+    says_tree: list | None = None
+    field_tree: list | None = None
     _compiled: dict = field(default_factory=dict, repr=False)
 
-    def _template(self, source: str) -> jinja2.Template:
+    def _template(self, source: str):
         # Checked when the rule loaded; compiled on first use, since a case
         # fires only a fraction of the rules and compiling is most of the cost.
         template = self._compiled.get(source)
@@ -95,12 +90,24 @@ class RuleSpec:
             template = self._compiled[source] = _rule_text_environment().from_string(source)
         return template
 
+    def _sentence(self, source: str, tree: list | None, context: dict) -> str:
+        if tree is not None:
+            try:
+                return sentences.render(tree, context)
+            except Exception:    # Jinja renders it instead, and names any error
+                pass
+        return self._template(source).render(context)
+
     def render(self, context: dict) -> tuple[str, str | None]:
         try:
-            text = self._template(self.says).render(context)
-            target = (self._template(self.field_template).render(context)
+            text = self._sentence(self.says, self.says_tree, context)
+            target = (self._sentence(self.field_template, self.field_tree, context)
                       if self.field_template is not None else None)
-        except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as exc:
+        except Exception as exc:
+            import jinja2
+
+            if not isinstance(exc, (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError)):
+                raise
             raise KnowledgeBaseError(f"rule '{self.id}': its sentence failed on this case: "
                                      f"{type(exc).__name__}: {exc}", source=self.file, line=self.line,
                                      field="says") from exc
@@ -109,4 +116,6 @@ class RuleSpec:
 
 @lru_cache(maxsize=1)
 def _rule_text_environment():
+    from ipt_expert.io.templating import make_environment
+
     return make_environment(for_sentences=True)

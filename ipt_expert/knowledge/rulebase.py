@@ -18,7 +18,6 @@ from pathlib import Path
 
 from ipt_expert.io.errors import KnowledgeBaseError, field_path
 from ipt_expert.io.yamlio import Document, load_document
-from ipt_expert.knowledge.compiler import _Problems, _RuleCompiler
 from ipt_expert.knowledge.conditions import RuleSpec
 from ipt_expert.knowledge.validation import every_problem, validate
 
@@ -167,6 +166,9 @@ def read_rule_base(directory: str | os.PathLike, shown: str | None = None, *, co
         raise KnowledgeBaseError("is not a directory of rule files", source=shown)
     if not os.access(path, os.R_OK | os.X_OK):   # glob would quietly find nothing
         raise KnowledgeBaseError("cannot be read: permission denied", source=shown)
+    # Compiling (Jinja's parser for the sentences included) is needed only when the cache has no reading.
+    from ipt_expert.knowledge.compiler import _Problems, _RuleCompiler
+
     problems = _Problems(collect)
     files = rule_files(path)
     shown_files = tuple(str(Path(shown) / f.name) for f in files)
@@ -253,7 +255,7 @@ def _is_case_data(data) -> bool:
     return isinstance(data, dict) and "rules" not in data and "episode" in data
 
 
-def _read_rule_file(path: Path, shown: str, problems: _Problems):
+def _read_rule_file(path: Path, shown: str, problems):
     try:
         document = load_document(str(path), what="rule file", error=KnowledgeBaseError, shown=shown)
     except KnowledgeBaseError as exc:
@@ -267,7 +269,7 @@ def _read_rule_file(path: Path, shown: str, problems: _Problems):
     return document
 
 
-def _schema_errors(document: Document, problems: _Problems):
+def _schema_errors(document: Document, problems):
     """Schema errors by rule index; None when the file cannot be read as a list of rules at all."""
     if not problems.collect:
         try:

@@ -24,7 +24,7 @@ from ipt_expert.case.facts import (
 )
 from ipt_expert.case.loading import Case
 from ipt_expert.io.resources import load_schema
-from ipt_expert.io.templating import event_name, human, the_person
+from ipt_expert.io.wording import event_name, human, the_person
 from ipt_expert.knowledge.vocabulary import fact_types
 
 SECTION_NAMES = {"patient": "the patient", "episode": "the episode", "safety": "the safety screen",

@@ -28,6 +28,7 @@ from ipt_expert.knowledge.conditions import FieldTest, Pattern, RuleSpec
 from ipt_expert.knowledge.rulebase import KnowledgeBase
 from ipt_expert.knowledge.vocabulary import fact_types
 from ipt_expert.reasoning import _experta as ex
+from ipt_expert.reasoning.predicates import COMPARATORS, compare, is_known, none_of, one_of, same, split_values
 from ipt_expert.reasoning.ties import is_current, onset_window
 
 FACT_CLASSES = {
@@ -88,42 +89,6 @@ class Finding:
     current: bool = False
 
 
-# -- field constraints: module-level functions, bound with functools.partial
-#    (not lambdas in a loop, whose variables bind late)
-
-def _same(expected, value) -> bool:
-    if isinstance(expected, bool) or isinstance(value, bool):
-        return expected is value
-    return expected == value
-
-
-def _one_of(others: frozenset, bools: frozenset, value) -> bool:
-    # Booleans apart: True == 1 in Python, but 'true' is not the number 1 here.
-    if isinstance(value, bool):
-        return value in bools
-    return value in others
-
-
-def _none_of(others: frozenset, bools: frozenset, value) -> bool:
-    return not _one_of(others, bools, value)
-
-
-def _compare(op, bound, value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and op(value, bound)
-
-
-def _is_known(value) -> bool:
-    return value != "unknown"
-
-
-_COMPARATORS = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
-
-
-def _split(values: tuple) -> tuple:
-    return (frozenset(v for v in values if not isinstance(v, bool)),
-            frozenset(v for v in values if isinstance(v, bool)))
-
-
 @functools.lru_cache(maxsize=None)
 def _constraint(test: FieldTest):
     """The experta field constraint for a test.
@@ -135,15 +100,15 @@ def _constraint(test: FieldTest):
     if test.op == "eq":
         if isinstance(test.value, str):
             return ex.L(test.value)
-        return ex.P(functools.partial(_same, test.value))
+        return ex.P(functools.partial(same, test.value))
     if test.op == "in":
-        return ex.P(functools.partial(_one_of, *_split(test.value)))
+        return ex.P(functools.partial(one_of, *split_values(test.value)))
     if test.op == "not_in":
-        return ex.P(functools.partial(_none_of, *_split(test.value)))
-    if test.op in _COMPARATORS:
-        return ex.P(functools.partial(_compare, _COMPARATORS[test.op], test.value))
+        return ex.P(functools.partial(none_of, *split_values(test.value)))
+    if test.op in COMPARATORS:
+        return ex.P(functools.partial(compare, COMPARATORS[test.op], test.value))
     if test.op == "known":
-        return ex.P(_is_known)
+        return ex.P(is_known)
     if test.op == "unknown":
         return ex.L("unknown")
     if test.op == "var":
@@ -161,7 +126,7 @@ class _CompareVariables:
     """
 
     def __init__(self, left: str, op: str, right: str):
-        self.left, self.op, self.right = left, _COMPARATORS[op], right
+        self.left, self.op, self.right = left, COMPARATORS[op], right
         self.__signature__ = inspect.Signature(
             [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in (left, right)])
 
@@ -169,7 +134,7 @@ class _CompareVariables:
         bound = values[self.right]
         if isinstance(bound, bool) or not isinstance(bound, (int, float)):
             return False  # 'unknown' compares with nothing
-        return _compare(self.op, bound, values[self.left])
+        return compare(self.op, bound, values[self.left])
 
 
 def _pattern(pattern: Pattern, counter) -> list:
@@ -231,20 +196,46 @@ def fire_agenda(engine) -> None:
 
 
 class Reasoner:
-    """A compiled knowledge base: give it cases, get findings."""
+    """A compiled knowledge base: give it cases, get findings.
 
-    def __init__(self, kb: KnowledgeBase):
+    The first case it is given runs on a network of only the rules that case
+    can fire: a rule one of whose positive conditions no fact of the case
+    passes (its constant tests, ``requirements.rules_that_can_fire``) can never
+    fire on it, and building experta's network for every rule costs more than
+    the rest of a one-case ``formulate``. Every later case, and every what-if
+    session, reuses one network of all the rules (``whole_network=True`` uses it
+    from the first case). Rule actions never declare facts, so the facts a case
+    starts with are all it will ever have, and both networks give the same
+    findings (tests/test_one_case_network.py checks every vignette).
+    """
+
+    def __init__(self, kb: KnowledgeBase, whole_network: bool = False):
         self.kb = kb
         self.specs = {spec.id: spec for spec in kb.rules}
-        members = {spec.id: compile_rule(spec) for spec in kb.rules}
-        self._engine_class = type("CompiledKnowledgeBase", (ex.DeterministicEngine,), members)
+        self._compiled: dict = {}      # rule id -> experta rule, compiled when a network first needs it
         self._engine = None
+        self._cases_run = 0 if not whole_network else 1
         self.generation = 0
 
-    def _fresh_engine(self):
-        if self._engine is None:
-            self._engine = self._engine_class()
-        engine = self._engine
+    def _engine_of(self, rule_ids) -> object:
+        for rule_id in rule_ids:
+            if rule_id not in self._compiled:
+                self._compiled[rule_id] = compile_rule(self.specs[rule_id])
+        members = {rule_id: self._compiled[rule_id] for rule_id in rule_ids}
+        return type("CompiledKnowledgeBase", (ex.DeterministicEngine,), members)()
+
+    def _fresh_engine(self, facts=None):
+        """A reset engine: the one-case network for the first case's ``facts``, else the whole network."""
+        if facts is not None and self._cases_run == 0 and self._engine is None:
+            from ipt_expert.reasoning.requirements import rules_that_can_fire
+
+            can_fire = rules_that_can_fire(self.kb, facts)
+            engine = self._engine_of([spec.id for spec in self.kb.rules if spec.id in can_fire])
+        else:
+            if self._engine is None:
+                self._engine = self._engine_of(list(self.specs))
+            engine = self._engine
+        self._cases_run += 1
         ex.drop_pending_activations(engine)      # before reset(), whose first declare would collect them
         engine.reset()
         engine.fired = []
@@ -255,7 +246,7 @@ class Reasoner:
         """(rule id, matched facts) for every activation on the case."""
         facts = case_facts(case, grief_school)
         self._check_join_budget(facts)
-        engine = self._fresh_engine()
+        engine = self._fresh_engine(facts)
         declared = [FACT_CLASSES[f.type](**dict(f.fields)) for f in facts]
         engine.declare(*declared)
         fire_agenda(engine)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ipt_expert.case.loading import AREAS, Case
-from ipt_expert.io.templating import human, months, onset_timing
+from ipt_expert.io.wording import human, months, onset_timing
 from ipt_expert.knowledge.conditions import FieldTest, Group, Pattern
 from ipt_expert.knowledge.rulebase import KnowledgeBase
 from ipt_expert.reasoning.changes import all_single_changes, change_size
@@ -125,7 +125,7 @@ def _how(formulation: Formulation, area: str, session: Session) -> list:
 
 def _subject(fact_type: str, fields: dict) -> str:
     if fact_type == "event":
-        from ipt_expert.io.templating import event_name
+        from ipt_expert.io.wording import event_name
         return event_name(fields)
     if fact_type == "person":
         return f"the {fields.get('id', 'person')}"

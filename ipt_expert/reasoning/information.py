@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ipt_expert.io.templating import human
+from ipt_expert.io.wording import human
 from ipt_expert.reasoning.changes import _answer_changes, _fields_to_try
 from ipt_expert.reasoning.session import Session
 from ipt_expert.reasoning.whatif import EFFECT_WEIGHT, _variants

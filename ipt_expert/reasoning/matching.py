@@ -19,36 +19,12 @@ uses:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from ipt_expert.knowledge.conditions import FieldTest, Group, Pattern, RuleSpec
 from ipt_expert.knowledge.rulebase import KnowledgeBase
-from ipt_expert.reasoning.engine import _COMPARATORS, _compare, _is_known, _none_of, _one_of, _same, _split
-
-VARIABLE_OPS = ("var", "not_var", "lt_var", "le_var", "gt_var", "ge_var")
-
-
-@lru_cache(maxsize=None)
-def _split_cached(values: tuple) -> tuple:
-    return _split(values)
-
-
-def passes(test: FieldTest, value) -> bool:
-    """Whether a constant test holds for a value (variable tests are joins: see ``_join``)."""
-    op = test.op
-    if op == "eq":
-        return _same(test.value, value)
-    if op == "in":
-        return _one_of(*_split_cached(test.value), value)
-    if op == "not_in":
-        return _none_of(*_split_cached(test.value), value)
-    if op in _COMPARATORS:
-        return _compare(_COMPARATORS[op], test.value, value)
-    if op == "known":
-        return _is_known(value)
-    if op == "unknown":
-        return value == "unknown" and not isinstance(value, bool)
-    raise ValueError(f"not a constant test: {op}")
+from ipt_expert.reasoning.predicates import COMPARATORS, compare, same
+from ipt_expert.reasoning.requirements import VARIABLE_OPS, _patterns, passes
 
 
 def _join(test: FieldTest, value, bindings: dict) -> bool | None:
@@ -56,15 +32,15 @@ def _join(test: FieldTest, value, bindings: dict) -> bool | None:
     if test.op == "var":
         if test.value not in bindings:
             return None
-        return _same(bindings[test.value], value)
+        return same(bindings[test.value], value)
     bound = bindings.get(test.value)
     if test.value not in bindings:
         return True          # bound in a condition that found no fact: nothing to compare with
     if test.op == "not_var":
-        return not _same(bound, value)
+        return not same(bound, value)
     if isinstance(bound, bool) or not isinstance(bound, (int, float)):
         return False          # 'unknown' compares with nothing
-    return _compare(_COMPARATORS[test.op[:-4]], bound, value)
+    return compare(COMPARATORS[test.op[:-4]], bound, value)
 
 
 # ------------------------------------------------------------ signatures
@@ -132,21 +108,6 @@ class AlphaTests:
             for name in names:
                 readers.setdefault(name, []).append(index)
         return ({k: tuple(v) for k, v in tests.items()}, {k: tuple(v) for k, v in readers.items()})
-
-
-def _patterns(items, group: str | None = None):
-    """(pattern, None | 'not' | 'exists'): the kind of the outermost group it is in, 'exists' when nested.
-
-    A group inside a group is 'exists' whatever the kinds: the shortcuts then
-    always leave its rule in doubt for the network.  A 'not' inside a 'not'
-    is no 'not' at all (experta's normal form cancels the two, leaving a
-    positive pattern), and 'not' inside 'exists' is no plain 'exists' either.
-    """
-    for item in items:
-        if isinstance(item, Pattern):
-            yield item, group
-        else:
-            yield from _patterns(item.items, item.kind if group is None else "exists")
 
 
 def _alone(spec: RuleSpec) -> set:
@@ -234,17 +195,6 @@ def alpha_tests(kb: KnowledgeBase) -> dict:
     return found
 
 
-def positive_requirements(kb: KnowledgeBase) -> dict:
-    """rule id -> ((fact type, constant tests), ...) of its positive patterns (outside not/exists)."""
-    found = getattr(kb, "_positive_requirements", None)
-    if found is None:
-        found = kb._positive_requirements = {
-            spec.id: tuple((pattern.fact_type, tuple(t for t in pattern.tests if t.op not in VARIABLE_OPS))
-                           for pattern, group in _patterns(spec.when) if group is None)
-            for spec in kb.rules}
-    return found
-
-
 def unjoined_rules(kb: KnowledgeBase) -> dict:
     """rule id -> (grief school or None, ((fact type, pattern index, None | 'not' | 'exists'), ...)) for each rule
     with no join.
@@ -272,7 +222,7 @@ def unjoined_rules(kb: KnowledgeBase) -> dict:
 
 
 def _compares(op: str, bound, value) -> bool:
-    return _is_number(bound) and _compare(_COMPARATORS[op], bound, value)
+    return _is_number(bound) and compare(COMPARATORS[op], bound, value)
 
 
 def _is_number(value) -> bool:

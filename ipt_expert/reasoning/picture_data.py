@@ -10,7 +10,7 @@ case file.
 from __future__ import annotations
 
 from ipt_expert.case.facts import event_labels
-from ipt_expert.io.templating import event_name, the_person
+from ipt_expert.io.wording import event_name, the_person
 
 
 def _number(value):

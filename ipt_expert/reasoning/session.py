@@ -33,15 +33,14 @@ from ipt_expert.reasoning.engine import FACT_CLASSES, Finding, reasoner_for
 from ipt_expert.reasoning.formulation import Formulation, _flags, assemble, choose_focus, focus_of, order_areas, rank
 from ipt_expert.reasoning.matching import (
     alpha_tests,
-    passes,
     pattern_views,
     pattern_views_change,
-    positive_requirements,
     rules_reading,
     signature,
     signature_change,
     unjoined_rules,
 )
+from ipt_expert.reasoning.requirements import passes, positive_requirements
 from ipt_expert.reasoning.scoring import combine
 from ipt_expert.reasoning.ties import is_current, onset_window
 

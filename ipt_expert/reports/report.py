@@ -10,12 +10,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-import jinja2
-
-from ipt_expert.io.constants import REPORT_FORMATS
+from ipt_expert.io.constants import MAX_REPORT_CHARS, REPORT_FORMATS
 from ipt_expert.io.errors import KnowledgeBaseError
 from ipt_expert.io.resources import shipped_templates_dir
-from ipt_expert.io.templating import TemplateTooLarge, TemplateTooSlow, make_environment, render_bounded, time_limit
+from ipt_expert.io.wording import to_pretty_json
 
 if TYPE_CHECKING:    # reports need only the formulation's JSON, never the engine behind it
     from ipt_expert.reasoning.formulation import Formulation
@@ -81,11 +79,23 @@ def render_report(report: dict, fmt: str = "text", template_dir: str | None = No
     dirs = ([template_dir] if template_dir else []) + [str(shipped_templates_dir())]
     if template_dir and not os.path.isdir(template_dir):
         raise KnowledgeBaseError("is not a directory of templates", source=str(template_dir))
+    if fmt == "json" and not (template_dir and os.path.isfile(os.path.join(template_dir, FORMATS["json"]))):
+        return report_json(report)
     context = report_context(report)
     if fmt == "html":
         from ipt_expert.reports.report_pictures import html_context
         context.update(html_context(report))
     return render_template(FORMATS[fmt], context, dirs)
+
+
+def report_json(report: dict) -> str:
+    """The formulation's JSON as written: what JSON reports are unless ``--templates`` holds a
+    ``formulation.json.j2`` (no template is shipped for JSON, and no Jinja is needed for it)."""
+    text = to_pretty_json(report) + "\n"
+    if len(text) > MAX_REPORT_CHARS:
+        raise KnowledgeBaseError(f"report stopped: the report would be longer than {MAX_REPORT_CHARS:,} characters",
+                                 source="json")
+    return text
 
 
 def render_html_section(formulation: Formulation, prefix: str) -> str:
@@ -99,6 +109,10 @@ def render_html_section(formulation: Formulation, prefix: str) -> str:
 
 
 def render_template(name: str, context: dict, dirs: list) -> str:
+    import jinja2
+
+    from ipt_expert.io.templating import TemplateTooLarge, TemplateTooSlow, make_environment, render_bounded, time_limit
+
     env = make_environment(template_dirs=dirs)
     try:
         template = env.get_template(name)

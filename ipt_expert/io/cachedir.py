@@ -1,0 +1,51 @@
+"""ipt-expert's cache folder, and whether a file in it may be trusted.
+
+Two caches live there: the checked rule base (``knowledge/cache.py``) and the
+text of ``--help`` (``cli/launch.py``). Both hold what the package itself
+produces from its own files, never case data.
+
+The folder is ``$IPT_EXPERT_CACHE_DIR`` when set; ``IPT_EXPERT_NO_CACHE=1``
+turns every cache off. Otherwise it is the user's cache folder as platformdirs
+names it. On Linux and the BSDs that is the XDG base-directory rule
+(``$XDG_CACHE_HOME``, else ``~/.cache``), worked out here with ``os`` alone:
+importing platformdirs costs more than a whole cached ``--help``, and the cached
+help must find the folder before anything heavy loads.
+``tests/test_cachedir.py`` checks that the two agree.
+
+Imports nothing but the standard library's ``os`` and ``sys``, on purpose.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+APP_NAME = "ipt-expert"
+
+
+def cache_root() -> str | None:
+    """ipt-expert's cache folder, or None when caching is turned off."""
+    if os.environ.get("IPT_EXPERT_NO_CACHE"):
+        return None
+    chosen = os.environ.get("IPT_EXPERT_CACHE_DIR")
+    if chosen:
+        return chosen
+    if os.name == "posix" and sys.platform != "darwin":
+        # XDG: a relative $XDG_CACHE_HOME is invalid and ignored, as platformdirs ignores a blank one.
+        base = os.environ.get("XDG_CACHE_HOME", "")
+        if not os.path.isabs(base):
+            base = os.path.join(os.path.expanduser("~"), ".cache")
+        return os.path.join(base, APP_NAME)
+    import platformdirs
+
+    return platformdirs.user_cache_dir(APP_NAME, appauthor=False)
+
+
+def private_to_me(path) -> bool:
+    """Whether ``path`` belongs to the user running this and no one else can write to it.
+
+    Raises OSError when it cannot be examined (it does not exist, for one).
+    """
+    info = os.stat(path)
+    owner_ok = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    return owner_ok and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
