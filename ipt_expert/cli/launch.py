@@ -11,12 +11,13 @@ sources), and written from there next time. Everything else goes to the click
 CLI (``cli/main.py``): every other command, a help not kept yet, a fingerprint
 that differs, a cache file that is not the user's own, shell completion.
 
-Only ``os`` and ``sys`` are imported before the cache is consulted.
+Only ``os``, ``sys`` and ``zlib`` are imported before the cache is consulted.
 """
 from __future__ import annotations
 
 import os
 import sys
+import zlib
 
 from ipt_expert.io.cachedir import cache_root, private_to_me
 
@@ -132,7 +133,10 @@ def _fingerprint(names: tuple) -> str | None:
                       if os.path.isfile(os.path.join(p or ".", "click", "__init__.py"))), None)
     if click_dir is None:
         return None
-    environment = sorted((k, v) for k, v in os.environ.items() if k.startswith("IPT_EXPERT_"))
+    # Our variables, each by name and a checksum of its value: a value (a database address with its
+    # password, one day) is never written into the cache.
+    environment = sorted((k, zlib.crc32(v.encode("utf-8", "surrogateescape")))
+                         for k, v in os.environ.items() if k.startswith("IPT_EXPERT_"))
     return repr((FORMAT, sys.version, names, _width(), environment,
                  _files(PACKAGE_DIR), _files(click_dir)))
 

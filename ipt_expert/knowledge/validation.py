@@ -43,12 +43,38 @@ def _quick_validator(schema_name: str):
     return jsonschema_rs.Draft202012Validator(load_schema(schema_name))
 
 
+_JSON_TYPES = frozenset((dict, list, str, int, float, bool, type(None)))
+
+
 def plainly_valid(data, schema_name: str) -> bool:
-    """True when jsonschema-rs accepts the data; False when it does not, or cannot read it (jsonschema decides)."""
+    """True when jsonschema-rs accepts the data; False when it does not, or cannot read it (jsonschema decides).
+
+    Only data made of JSON's own types is shown to it: a tuple or a Decimal (data given from Python
+    code, never read from a file) is a list or a number to jsonschema-rs but not to jsonschema.
+    """
+    if not _json_shaped(data):
+        return False
     try:
         return _quick_validator(schema_name).is_valid(data) is True
-    except Exception:      # a value it cannot take (a date, a huge number): jsonschema decides
+    except Exception:      # a value it cannot take (a huge number): jsonschema decides
         return False
+
+
+def _json_shaped(data) -> bool:
+    """Whether the data is dicts with text keys, lists, text, numbers, booleans and nulls, and nothing else."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        kind = type(value)
+        if kind not in _JSON_TYPES:
+            return False
+        if kind is dict:
+            if not all(type(key) is str for key in value):
+                return False
+            pending.extend(value.values())
+        elif kind is list:
+            pending.extend(value)
+    return True
 
 
 def show(value: object) -> str:
