@@ -7,7 +7,7 @@ import sys
 import platformdirs
 import pytest
 
-from ipt_expert.io.cachedir import APP_NAME, cache_root, private_to_me
+from ipt_expert.io.cachedir import APP_NAME, cache_folder, cache_root, private_folder, read_private_file
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the XDG rule is worked out on Linux")
 
@@ -86,12 +86,16 @@ def test_private_folder_and_file(tmp_path):
     folder.mkdir()
     folder.chmod(0o700)
     kept = folder / "kept.txt"
-    kept.write_text("x", encoding="utf-8")
+    kept.write_text("kept \u00e9", encoding="utf-8")
     kept.chmod(0o600)
-    assert private_to_me(folder) is True
-    assert private_to_me(str(kept)) is True
+    assert private_folder(folder) is True
+    assert private_folder(str(folder)) is True
+    assert read_private_file(kept, 100) == "kept \u00e9"
+    assert read_private_file(str(kept), 100) == "kept \u00e9"
     kept.chmod(0o644)                       # others may read, not write
-    assert private_to_me(kept) is True
+    folder.chmod(0o755)
+    assert private_folder(folder) is True
+    assert read_private_file(kept, 100) == "kept \u00e9"
 
 
 @pytest.mark.parametrize("mode", [0o770, 0o720, 0o702, 0o777], ids=oct)
@@ -99,26 +103,90 @@ def test_folder_others_can_write_to_is_not_private(tmp_path, mode):
     folder = tmp_path / "shared"
     folder.mkdir()
     folder.chmod(mode)
-    assert private_to_me(folder) is False
+    assert private_folder(folder) is False
 
 
 @pytest.mark.parametrize("mode", [0o620, 0o602, 0o666], ids=oct)
-def test_file_others_can_write_to_is_not_private(tmp_path, mode):
+def test_file_others_can_write_to_is_not_read(tmp_path, mode):
     kept = tmp_path / "kept.txt"
     kept.write_text("x", encoding="utf-8")
     kept.chmod(mode)
-    assert private_to_me(kept) is False
+    assert read_private_file(kept, 100) is None
+
+
+def test_a_symbolic_link_is_neither_a_private_folder_nor_read(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir(mode=0o700)
+    (real / "kept.txt").write_text("x", encoding="utf-8")
+    (real / "kept.txt").chmod(0o600)
+    (tmp_path / "linked").symlink_to(real, target_is_directory=True)
+    (real / "link.txt").symlink_to(real / "kept.txt")
+    assert private_folder(real) is True
+    assert private_folder(tmp_path / "linked") is False
+    assert read_private_file(real / "kept.txt", 100) == "x"
+    assert read_private_file(real / "link.txt", 100) is None
+
+
+def test_only_regular_files_are_read_and_a_fifo_does_not_block(tmp_path):
+    (tmp_path / "folder").mkdir(mode=0o700)
+    assert read_private_file(tmp_path / "folder", 100) is None
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "fifo", 0o600)
+        assert read_private_file(tmp_path / "fifo", 100) is None      # returns at once: no writer is awaited
+
+
+def test_a_file_over_the_limit_or_not_utf8_is_not_read(tmp_path):
+    kept = tmp_path / "kept.txt"
+    kept.write_bytes(b"x" * 10)
+    kept.chmod(0o600)
+    assert read_private_file(kept, 10) == "x" * 10
+    assert read_private_file(kept, 9) is None
+    kept.write_bytes(b"\xff\xfe")
+    assert read_private_file(kept, 10) is None
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="giving a file away needs root")
-def test_someone_elses_file_is_not_private(tmp_path):
+def test_someone_elses_file_or_folder_is_not_private(tmp_path):
     kept = tmp_path / "kept.txt"
     kept.write_text("x", encoding="utf-8")
     kept.chmod(0o600)
     os.chown(kept, 65534, 65534)
-    assert private_to_me(kept) is False
+    assert read_private_file(kept, 100) is None
+    folder = tmp_path / "theirs"
+    folder.mkdir(mode=0o700)
+    os.chown(folder, 65534, 65534)
+    assert private_folder(folder) is False
 
 
-def test_missing_path_raises(tmp_path):
+def test_missing_path(tmp_path):
     with pytest.raises(OSError):
-        private_to_me(tmp_path / "nothing-here")
+        private_folder(tmp_path / "nothing-here")
+    assert read_private_file(tmp_path / "nothing-here", 100) is None
+
+
+def test_cache_folder_is_made_private_and_both_folders_are_tested(tmp_path, monkeypatch):
+    root = tmp_path / "cache"
+    monkeypatch.setenv("IPT_EXPERT_CACHE_DIR", str(root))
+    monkeypatch.delenv("IPT_EXPERT_NO_CACHE", raising=False)
+    assert cache_folder("help") is None                          # missing, and not asked to make it
+    assert cache_folder("help", create=True) == str(root / "help")
+    assert (root / "help").stat().st_mode & 0o777 == 0o700
+    assert cache_folder("help") == str(root / "help")
+    root.chmod(0o777)                                            # others could swap 'help' for their own
+    assert cache_folder("help") is None
+    root.chmod(0o700)
+    (root / "help").rename(root / "elsewhere")
+    (root / "help").symlink_to(root / "elsewhere", target_is_directory=True)
+    assert cache_folder("help") is None
+    assert cache_folder("help", create=True) is None
+
+
+def test_a_symlinked_cache_root_is_not_used(tmp_path, monkeypatch):
+    real = tmp_path / "real"
+    real.mkdir(mode=0o700)
+    (tmp_path / "linked").symlink_to(real, target_is_directory=True)
+    monkeypatch.setenv("IPT_EXPERT_CACHE_DIR", str(tmp_path / "linked"))
+    monkeypatch.delenv("IPT_EXPERT_NO_CACHE", raising=False)
+    assert cache_folder("help", create=True) is None
+    monkeypatch.setenv("IPT_EXPERT_CACHE_DIR", str(real))
+    assert cache_folder("help", create=True) == str(real / "help")

@@ -133,12 +133,41 @@ def test_template_override_directory(run_cli, case_file, template_dir):
     assert run_cli("formulate", case_file, "--templates", str(templates), "-f", "json").out.startswith("{")
 
 
+def test_shipped_json_template_is_the_json_report(run_cli, case_file, template_dir):
+    """JSON reports skip Jinja, but the shipped formulation.json.j2 stays for templates that include it,
+    and it writes exactly what the JSON report is."""
+    as_json = run_cli("formulate", case_file, "-f", "json")
+    assert as_json.code == 0
+    templates = template_dir('{% include "formulation.json.j2" %}')
+    included = run_cli("formulate", case_file, "--templates", str(templates))
+    assert included.code == 0
+    assert included.out == as_json.out
+    (templates / "formulation.json.j2").write_text('{"focus": {{ report.focus | pretty_json }}}\n',
+                                                   encoding="utf-8")
+    overridden = run_cli("formulate", case_file, "--templates", str(templates), "-f", "json")
+    assert overridden.code == 0
+    assert json.loads(overridden.out) == {"focus": ["grief"]}
+
+
 def test_template_using_an_undefined_value_fails_clearly(run_cli, case_file, template_dir):
     templates = template_dir("{{ report.nothing_here }}\n")
     result = run_cli("formulate", case_file, "--templates", str(templates))
     assert result.code == 4
     assert result.err == (f"ipt-expert: error: {templates / 'formulation.txt.j2'}: template uses an undefined "
-                          "value: 'dict object' has no attribute 'nothing_here'\n")
+                          "value: a mapping has no field 'nothing_here'\n")
+
+
+@pytest.mark.parametrize("body, missing", [
+    ("{{ nothing }}", "nothing is named 'nothing'"),
+    ("{{ report.focus[5] }}", "a list has no item 5"),
+    ("{{ report.focus.first }}", "a list has no field 'first'"),
+])
+def test_undefined_values_are_named_in_our_words(run_cli, case_file, template_dir, body, missing):
+    templates = template_dir(body + "\n")
+    result = run_cli("formulate", case_file, "--templates", str(templates))
+    assert result.code == 4
+    assert result.err == (f"ipt-expert: error: {templates / 'formulation.txt.j2'}: template uses an undefined "
+                          f"value: {missing}\n")
 
 
 def test_stdin_and_python_dash_m(case_file):

@@ -199,7 +199,17 @@ def later(path: Path, seconds: int = 10) -> None:
     os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + seconds * 1_000_000_000))
 
 
-def test_fingerprint_follows_size_and_mtime_of_package_files(small_package, same_env, tmp_path):
+def same_size_edit(path: Path) -> None:
+    """Change one byte of a file, keeping its size and modification time (as a copy with `cp -a` keeps them)."""
+    info = path.stat()
+    content = bytearray(path.read_bytes())
+    content[-1:] = b"#" if content[-1:] != b"#" else b" "
+    path.write_bytes(bytes(content))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert path.stat().st_size == info.st_size and path.stat().st_mtime_ns == info.st_mtime_ns
+
+
+def test_fingerprint_follows_python_files_content(small_package, same_env, tmp_path):
     same_env(tmp_path / "cache")
     names = ("rules",)
     original = launch._fingerprint(names)
@@ -207,12 +217,30 @@ def test_fingerprint_follows_size_and_mtime_of_package_files(small_package, same
     assert launch._fingerprint(names) == original
 
     source = small_package / "facts.py"
+    later(source)                                            # only the modification time: the same code
+    assert launch._fingerprint(names) == original
+
+    same_size_edit(source)                                   # other code, same size, same modification time
+    edited = launch._fingerprint(names)
+    assert edited != original
+
     with source.open("a", encoding="utf-8") as out:
         out.write("#")
+    assert launch._fingerprint(names) not in (original, edited)
+
+
+def test_fingerprint_follows_size_and_mtime_of_other_files(small_package, same_env, tmp_path):
+    same_env(tmp_path / "cache")
+    names = ("rules",)
+    data = small_package / "notes.txt"
+    data.write_text("a note", encoding="utf-8")
+    original = launch._fingerprint(names)
+
+    data.write_text("a note!", encoding="utf-8")
     resized = launch._fingerprint(names)
     assert resized != original
 
-    later(source)                                            # same size, later modification time
+    later(data)                                              # same size, later modification time
     touched = launch._fingerprint(names)
     assert touched not in (original, resized)
 
@@ -226,6 +254,25 @@ def test_fingerprint_follows_size_and_mtime_of_package_files(small_package, same
 
     (small_package / "new.txt").unlink()
     assert launch._fingerprint(names) == touched
+
+
+def test_fingerprint_follows_where_the_packages_are_installed(small_package, same_env, tmp_path, monkeypatch):
+    """The same files installed in another folder (a second virtual environment) are another installation."""
+    same_env(tmp_path / "cache")
+    here = launch._fingerprint(("rules",))
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(small_package, moved, copy_function=shutil.copy2)
+    monkeypatch.setattr(launch, "PACKAGE_DIR", str(moved))
+    assert launch._fingerprint(("rules",)) != here
+
+
+def test_no_fingerprint_when_a_file_cannot_be_read(small_package, same_env, tmp_path):
+    same_env(tmp_path / "cache")
+    (small_package / "broken.py").symlink_to(tmp_path / "nowhere.py")
+    assert launch._fingerprint(("rules",)) is None
+    assert launch.kept_help(("rules",)) is None
+    launch.keep_help(("rules",))
+    assert not kept_path(tmp_path / "cache", ("rules",), 80).exists()
 
 
 def test_fingerprint_follows_names_width_and_our_environment(small_package, same_env, tmp_path, monkeypatch):
@@ -249,7 +296,7 @@ def test_fingerprint_follows_clicks_files(tmp_path, same_env, monkeypatch):
     (fake / "click" / "__init__.py").write_text("", encoding="utf-8")
     monkeypatch.setattr(sys, "path", [str(tmp_path / "nothing"), str(fake)] + sys.path)
     before = launch._fingerprint(())
-    later(fake / "click" / "__init__.py")
+    (fake / "click" / "__init__.py").write_text("# another click", encoding="utf-8")
     assert launch._fingerprint(()) != before
 
 
@@ -276,7 +323,7 @@ def test_stale_kept_help_is_not_used(small_package, same_env, tmp_path, monkeypa
     assert kept.is_file()
     assert launch.kept_help(names) == launch.help_text(names)
 
-    later(small_package / "loading.py")
+    same_size_edit(small_package / "loading.py")
     assert launch.kept_help(names) is None                   # a package file changed since
 
     launch.keep_help(names)                                  # click's help kept again, under the new fingerprint
@@ -337,6 +384,35 @@ def test_help_is_not_kept_in_a_folder_others_can_write_to(same_env, tmp_path):
     (cache / "help").chmod(0o777)
     launch.keep_help(("rules",))
     assert list((cache / "help").iterdir()) == []
+
+
+def test_kept_file_that_is_a_symbolic_link_is_ignored(kept_rules, tmp_path):
+    elsewhere = tmp_path / "elsewhere.txt"
+    kept_rules.rename(elsewhere)
+    kept_rules.symlink_to(elsewhere)
+    assert launch.kept_help(("rules",)) is None
+
+
+def test_kept_help_in_a_symlinked_folder_is_neither_used_nor_kept(kept_rules, tmp_path):
+    folder = kept_rules.parent
+    moved = tmp_path / "moved-help"
+    folder.rename(moved)
+    folder.symlink_to(moved, target_is_directory=True)
+    assert launch.kept_help(("rules",)) is None
+    (moved / kept_rules.name).unlink()
+    launch.keep_help(("rules",))
+    assert list(moved.iterdir()) == []
+
+
+def test_nothing_kept_when_click_fails_to_make_the_help(same_env, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    same_env(cache)
+
+    def broken(names):
+        raise RuntimeError("a command whose help cannot be made")
+    monkeypatch.setattr(launch, "help_text", broken)
+    assert launch.keep_help(("rules",)) is None
+    assert not kept_path(cache, ("rules",), 80).exists()
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="giving a file away needs root")

@@ -75,3 +75,32 @@ def test_a_what_if_session_opens_on_the_whole_network(kb):
     case = load_case(str(REPO / "case_vignettes" / "grief-01-widower-early.yaml"))
     engine, _ = Reasoner(kb).working_memory(case_facts(case, "strict"))
     assert len(engine.get_rules()) == len(kb.rules)
+
+
+def test_callers_of_many_cases_ask_for_the_whole_network_from_the_first(kb):
+    """reasoner_for(kb, whole_network=True): evaluate's workers, the servers, grading several vignettes."""
+    from ipt_expert.knowledge.rulebase import KnowledgeBase
+    from ipt_expert.reasoning.engine import reasoner_for
+
+    case = load_case(str(REPO / "case_vignettes" / "grief-01-widower-early.yaml"))
+    facts = case_facts(case, "strict")
+    fresh = KnowledgeBase(directory=kb.directory, rules=kb.rules, policy=kb.policy, files=kb.files)
+    assert len(reasoner_for(fresh, whole_network=True)._fresh_engine(facts).get_rules()) == len(kb.rules)
+
+    one_case = KnowledgeBase(directory=kb.directory, rules=kb.rules, policy=kb.policy, files=kb.files)
+    assert len(reasoner_for(one_case)._fresh_engine(facts).get_rules()) < len(kb.rules)
+    later = KnowledgeBase(directory=kb.directory, rules=kb.rules, policy=kb.policy, files=kb.files)
+    reasoner_for(later)                                   # made by a one-case caller first ...
+    assert reasoner_for(later, whole_network=True) is reasoner_for(later)
+    assert len(reasoner_for(later)._fresh_engine(facts).get_rules()) == len(kb.rules)   # ... then asked for many
+
+
+def test_evaluate_workers_and_servers_use_the_whole_network():
+    from ipt_expert.training import evaluation
+    from ipt_expert.web import library as web_library
+
+    evaluation._init_worker(str(REPO / "rules"), "strict")
+    assert evaluation._WORKER_KB._reasoner._first_case_alone is False
+    web_library._shipped_kb.cache_clear()
+    assert web_library.knowledge_base()._reasoner._first_case_alone is False
+    web_library._shipped_kb.cache_clear()

@@ -103,6 +103,27 @@ def test_a_cache_of_another_user_is_never_trusted(rules_copy, monkeypatch):
     assert cache.read(path.stem, (rulebase.Policy, rulebase.AreaInfo)) is None
 
 
+def test_a_cache_reached_through_a_symbolic_link_is_never_trusted(rules_copy, tmp_path):
+    rules, folder = rules_copy
+    _load(rules)
+    path = next(folder.iterdir())
+    policy_classes = (rulebase.Policy, rulebase.AreaInfo)
+    elsewhere = tmp_path / "elsewhere.json"
+    path.rename(elsewhere)
+    path.symlink_to(elsewhere)                                   # the file a link
+    assert cache.read(path.stem, policy_classes) is None
+    path.unlink()
+    elsewhere.rename(path)
+    assert cache.read(path.stem, policy_classes) is not None
+    moved = tmp_path / "moved-rulebases"
+    folder.rename(moved)
+    folder.symlink_to(moved, target_is_directory=True)           # the folder a link
+    assert cache.read(path.stem, policy_classes) is None
+    rulebase._load_cached.cache_clear()
+    assert _load(rules).rules                                    # a cache it cannot trust is no error
+    assert [p.name for p in moved.iterdir()] == [path.name]      # and nothing is written through the link
+
+
 def test_no_cache_when_turned_off_or_unwritable(rules_copy, monkeypatch, tmp_path):
     rules, folder = rules_copy
     monkeypatch.setenv("IPT_EXPERT_NO_CACHE", "1")

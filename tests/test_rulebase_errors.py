@@ -143,6 +143,21 @@ def test_variable_used_in_not_before_binding(rule_dir):
         "before it is bound; bind it in a condition above")
 
 
+def test_a_name_the_engine_keeps_is_refused(rule_dir):
+    """experta passes 'self' to a rule's action: a fact or variable of that name would crash the firing."""
+    as_self = GOOD_RULE.replace("      - event: {kind: death, distance_months: {at_most: 6}}\n",
+                                "      - event: {kind: death, distance_months: {at_most: 6}}\n        as: self\n")
+    as_self = as_self.replace("{{ event.person }}", "{{ self.person }}")
+    assert error_of(rule_dir, as_self) == (
+        "DIR/mine.yaml:8: rules[0].when[0].as: rule 'my_rule': 'self' is a name the engine keeps for itself; "
+        "name the fact something else")
+    variable = GOOD_RULE.replace("      - event: {kind: death, distance_months: {at_most: 6}}\n",
+                                 "      - event: {kind: death, person: $self, distance_months: {at_most: 6}}\n")
+    assert error_of(rule_dir, variable) == (
+        "DIR/mine.yaml:7: rules[0].when[0].event.person: rule 'my_rule': '$self' is a name the engine keeps for "
+        "itself; use another variable name")
+
+
 def test_yaml_alias_in_rule_file_is_refused(rule_dir):
     text = GOOD_RULE.replace("title: A test rule", "title: &t A test rule\n    doc: *t")
     assert error_of(rule_dir, text) == "DIR/mine.yaml:4: YAML aliases (*t) are not allowed in data files"

@@ -36,6 +36,7 @@ class Grader:
     def __init__(self, vignette_dir: str | None = None, rules_dir: str | None = None):
         self.vignette_dir, self.rules_dir = vignette_dir, rules_dir
         self.kb = library.load_knowledge_base(str(rules_dir or library.shipped_rules_dir()))
+        library.reasoner_for(self.kb, whole_network=True)      # a server formulates many cases
         self.entries = {e.card.id: e for e in library.load_library(vignette_dir)}
         self._formulations: dict = {}
         self._results: dict = {}

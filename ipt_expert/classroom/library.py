@@ -11,6 +11,7 @@ from ipt_expert.io.output import write_private_file
 from ipt_expert.io.output_folder import csv_cell, csv_text
 from ipt_expert.io.resources import shipped_rules_dir
 from ipt_expert.knowledge.rulebase import load_knowledge_base
+from ipt_expert.reasoning.engine import reasoner_for
 from ipt_expert.reasoning.formulation import formulate
 from ipt_expert.training.check import check_answer, parse_areas, render_check_text
 from ipt_expert.training.class_sheet import COLUMNS as SHEET_COLUMNS
@@ -24,5 +25,6 @@ from ipt_expert.training.vignette_library import load_library, select
 
 __all__ = ["AREAS", "DEFAULT_SCHOOL", "MAX_TRAINEE", "SHEET_COLUMNS", "CaseError", "by_trainee", "charts",
            "check_answer", "clean_text", "csv_cell", "csv_text", "dashboard_files", "dashboard_html", "formulate",
-           "grade_class", "load_knowledge_base", "load_library", "parse_areas", "render_check_text", "select",
-           "shipped_rules_dir", "summarise", "table_files", "table_records", "trainee_feedback", "write_private_file"]
+           "grade_class", "load_knowledge_base", "load_library", "parse_areas", "reasoner_for", "render_check_text",
+           "select", "shipped_rules_dir", "summarise", "table_files", "table_records", "trainee_feedback",
+           "write_private_file"]

@@ -5,13 +5,16 @@ more than twice as long as Python's own start-up (``benchmarks/README.md``).
 What click writes for ``ipt-expert [COMMAND ...] --help`` depends only on the
 installed code (ours and click's), the Python that runs it, the terminal's
 width and our environment variables. So the text click produced is kept in the
-cache folder (``io/cachedir.py``), under a fingerprint of all of these (each
-file's size and modification time, as Python's own bytecode cache checks its
-sources), and written from there next time. Everything else goes to the click
+cache folder (``io/cachedir.py``), under a fingerprint of all of these, and
+written from there next time. The fingerprint names the folders both packages
+are installed in, a checksum of every Python file's content and every other
+file's size and modification time: an installation copied with its
+modification times kept (``cp -a``, a container layer, Nix, which sets them
+all to one second) and then edited is still told apart. Everything else goes to the click
 CLI (``cli/main.py``): every other command, a help not kept yet, a fingerprint
 that differs, a cache file that is not the user's own, shell completion.
 
-Only ``os``, ``sys`` and ``zlib`` are imported before the cache is consulted.
+Only ``os``, ``stat``, ``sys`` and ``zlib`` are imported before the cache is consulted.
 """
 from __future__ import annotations
 
@@ -19,13 +22,13 @@ import os
 import sys
 import zlib
 
-from ipt_expert.io.cachedir import cache_root, private_to_me
+from ipt_expert.io.cachedir import cache_folder, read_private_file
 
 HELP_OPTIONS = ("-h", "--help")       # cli/main.py's help_option_names
 MAX_COMMAND_DEPTH = 3                 # 'exercise grade' is two deep
 MAX_HELP_BYTES = 200_000              # the longest help is a few kilobytes
 CLICK_MAX_WIDTH = 80                  # click's HelpFormatter wraps at min(terminal width, 80)
-FORMAT = 1
+FORMAT = 2                            # 2: absolute folders, checksums of Python files
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -67,40 +70,38 @@ def help_request(args: list) -> tuple | None:
 
 def kept_help(names: tuple) -> str | None:
     """The kept help for these command names if its fingerprint is this installation's, else None."""
-    path = _help_path(names)
-    if path is None:
+    folder = cache_folder("help")
+    if folder is None:
         return None
-    try:
-        if not (private_to_me(os.path.dirname(path)) and private_to_me(path)):
-            return None
-        with open(path, encoding="utf-8") as kept:
-            content = kept.read(MAX_HELP_BYTES + 1)
-    except (OSError, UnicodeError):
+    content = read_private_file(_help_path(folder, names), MAX_HELP_BYTES)
+    if content is None:
         return None
     stored, _, text = content.partition("\n")
-    if len(content) > MAX_HELP_BYTES or stored != _fingerprint(names) or not _printable(text):
+    if stored != _fingerprint(names) or not _printable(text):
         return None
     return text
 
 
 def keep_help(names: tuple) -> None:
     """Keep the help click writes for these command names; silently nothing when it cannot."""
-    path = _help_path(names)
     fingerprint = _fingerprint(names)
-    if path is None or fingerprint is None:
+    if fingerprint is None:
         return
+    try:
+        text = help_text(names)
+    except Exception:    # keeping the help is a saving, never a reason for the command to fail
+        return
+    if text is None or not _printable(text) or len(text) > MAX_HELP_BYTES // 2:
+        return              # not a command (click says so), or text for output.py's care: nothing is kept
+    folder = cache_folder("help", create=True)
+    if folder is None:
+        return
+    from pathlib import Path
+
     from ipt_expert.io.output import write_private_file
 
-    text = help_text(names)
-    if text is None or not _printable(text):
-        return              # not a command (click says so), or text for output.py's care: nothing is kept
     try:
-        folder = os.path.dirname(path)
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        if private_to_me(folder):
-            from pathlib import Path
-
-            write_private_file(Path(path), f"{fingerprint}\n{text}")
+        write_private_file(Path(_help_path(folder, names)), f"{fingerprint}\n{text}")
     except OSError:
         return
 
@@ -120,16 +121,14 @@ def help_text(names: tuple) -> str | None:
     return context.get_help() + "\n"
 
 
-def _help_path(names: tuple) -> str | None:
-    root = cache_root()
-    if root is None:
-        return None
-    return os.path.join(root, "help", "-".join(("ipt-expert",) + names) + f".w{_width()}.txt")
+def _help_path(folder: str, names: tuple) -> str:
+    return os.path.join(folder, "-".join(("ipt-expert",) + names) + f".w{_width()}.txt")
 
 
 def _fingerprint(names: tuple) -> str | None:
-    """One line naming everything click's help text depends on; None when click cannot be found cheaply."""
-    click_dir = next((os.path.join(p or ".", "click") for p in sys.path
+    """One line naming everything click's help text depends on; None when click cannot be found cheaply
+    or a file cannot be read."""
+    click_dir = next((os.path.abspath(os.path.join(p or ".", "click")) for p in sys.path
                       if os.path.isfile(os.path.join(p or ".", "click", "__init__.py"))), None)
     if click_dir is None:
         return None
@@ -137,18 +136,27 @@ def _fingerprint(names: tuple) -> str | None:
     # password, one day) is never written into the cache.
     environment = sorted((k, zlib.crc32(v.encode("utf-8", "surrogateescape")))
                          for k, v in os.environ.items() if k.startswith("IPT_EXPERT_"))
-    return repr((FORMAT, sys.version, names, _width(), environment,
-                 _files(PACKAGE_DIR), _files(click_dir)))
+    try:
+        installed = (PACKAGE_DIR, _files(PACKAGE_DIR), click_dir, _files(click_dir))
+    except OSError:
+        return None          # a file that cannot be read (or went away): no fingerprint, no kept help
+    return repr((FORMAT, sys.version, names, _width(), environment, installed))
 
 
 def _files(top: str) -> list:
-    """(path, size, modification time) of every file under ``top``, bytecode caches left out."""
+    """Every file under ``top`` (bytecode caches left out) by its path from there: a Python file with a
+    checksum of its content, any other with its size and modification time."""
     found = []
     for folder, subfolders, files in os.walk(top):
         subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
         for name in sorted(files):
-            info = os.stat(os.path.join(folder, name))
-            found.append((os.path.relpath(os.path.join(folder, name), top), info.st_size, info.st_mtime_ns))
+            path = os.path.join(folder, name)
+            if name.endswith(".py"):
+                with open(path, "rb") as source:
+                    found.append((os.path.relpath(path, top), zlib.crc32(source.read())))
+            else:
+                info = os.stat(path)
+                found.append((os.path.relpath(path, top), info.st_size, info.st_mtime_ns))
     return found
 
 

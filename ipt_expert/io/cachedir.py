@@ -14,7 +14,14 @@ importing platformdirs costs more than a whole cached ``--help``, and the cached
 help must find the folder before anything heavy loads.
 ``tests/test_cachedir.py`` checks that the two agree.
 
-Imports nothing but the standard library's ``os`` and ``sys``, on purpose.
+What may be trusted: a cache folder, and ipt-expert's own folder above it,
+must each be a real folder (a symbolic link is not followed), belong to the
+user running the command and be writable by no one else; a cache file is
+opened without following a symbolic link, and the file actually opened must
+be a regular file that passes the same test. A cache that fails is ignored
+(and rebuilt where it can be), never an error.
+
+Imports nothing but the standard library's ``os``, ``stat`` and ``sys``, on purpose.
 """
 from __future__ import annotations
 
@@ -56,11 +63,63 @@ def _home() -> str:
         return os.path.abspath(os.path.expanduser("~"))
 
 
-def private_to_me(path) -> bool:
-    """Whether ``path`` belongs to the user running this and no one else can write to it.
+def cache_folder(name: str, create: bool = False) -> str | None:
+    """``<cache root>/<name>`` when caching is on and it and the root can be trusted; else None.
+
+    ``create``: make both first (mode 0700) when missing. Trusted means, for
+    each folder, ``private_folder``; the root is tested too, because whoever
+    can rename folders in it could swap the cache folder for their own.
+    """
+    root = cache_root()
+    if root is None:
+        return None
+    folder = os.path.join(root, name)
+    try:
+        if create:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+        return folder if private_folder(root) and private_folder(folder) else None
+    except OSError:
+        return None
+
+
+def private_folder(path) -> bool:
+    """Whether ``path`` is a folder, not a symbolic link, of this user's that no one else can write to.
 
     Raises OSError when it cannot be examined (it does not exist, for one).
     """
-    info = os.stat(path)
+    info = os.lstat(path)
+    return stat.S_ISDIR(info.st_mode) and _private(info)
+
+
+def read_private_file(path, limit: int) -> str | None:
+    """The UTF-8 text of a cache file, or None when it is missing, unreadable, longer than ``limit``
+    bytes, or not a regular file of this user's that no one else can write to.
+
+    The file is opened without following a symbolic link (and without waiting
+    on a FIFO), then the file actually opened is examined, so a file swapped
+    in between a test and the opening is never read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        if not (stat.S_ISREG(info.st_mode) and _private(info)) or info.st_size > limit:
+            return None
+        with os.fdopen(handle, "rb") as kept:
+            handle = None
+            content = kept.read(limit + 1)
+        return None if len(content) > limit else content.decode("utf-8")
+    except (OSError, UnicodeError):
+        return None
+    finally:
+        if handle is not None:
+            os.close(handle)
+
+
+def _private(info: os.stat_result) -> bool:
+    """Owned by the user running this (where owners exist) and writable by no one else."""
     owner_ok = not hasattr(os, "getuid") or info.st_uid == os.getuid()
     return owner_ok and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)

@@ -51,6 +51,22 @@ def _autoescape(template_name: str | None) -> bool:
     return name.endswith((".html", ".htm"))
 
 
+class _Undefined(jinja2.StrictUndefined):
+    """StrictUndefined whose error says what was missing in our words, not Jinja's (whose wording may
+    change with any release, and which our messages and tests must not depend on)."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        name, container = self._undefined_name, self._undefined_obj
+        if container is jinja2.utils.missing:
+            return f"nothing is named {name!r}" if isinstance(name, str) else "a value that is not defined"
+        kind = ("a mapping" if isinstance(container, dict) else "a list" if isinstance(container, (list, tuple))
+                else f"a {type(container).__name__}")
+        return f"{kind} has no {'field' if isinstance(name, str) else 'item'} {name!r}"
+
+
 class _GuardedSandbox(ImmutableSandboxedEnvironment):
     """The sandbox, checked so that no template can build a huge value or nest past the parser.
 
@@ -235,10 +251,10 @@ def make_environment(*, template_dirs: list | tuple = (), for_sentences: bool = 
     images or script to a report.
     """
     if for_sentences:
-        env = _GuardedSandbox(undefined=jinja2.StrictUndefined, autoescape=False)
+        env = _GuardedSandbox(undefined=_Undefined, autoescape=False)
     else:
         loader = jinja2.ChoiceLoader([_ConfinedLoader(str(Path(d))) for d in template_dirs])
-        env = _GuardedSandbox(loader=loader, undefined=jinja2.StrictUndefined, autoescape=_autoescape,
+        env = _GuardedSandbox(loader=loader, undefined=_Undefined, autoescape=_autoescape,
                               keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                               finalize=_escape_for_markdown_templates)
         env.filters["md_code"] = markdown_code

@@ -12,10 +12,11 @@ What makes it safe to trust:
   and data that shape a reading (the knowledge layer's modules, the schemas,
   the vocabulary) and every rule file's name and content: an edited file is
   a new key, never a stale hit;
-* a file is read only when its folder and itself belong to the user running
-  the command and no one else can write to them (never trusted across
-  users); anything unreadable, of another version or another key is ignored
-  and rebuilt;
+* a file is read only when its folder, the cache folder above it and itself
+  belong to the user running the command and no one else can write to them,
+  none of them a symbolic link (never trusted across users,
+  ``io/cachedir.py``); anything unreadable, too long, of another version or
+  another key is ignored and rebuilt;
 * it is written to a temporary file and renamed into place (atomic), mode
   0600 in a 0700 folder; a cache that cannot be written is no error.
 
@@ -31,19 +32,20 @@ import stat
 from functools import lru_cache
 from pathlib import Path
 
-from ipt_expert.io.cachedir import cache_root, private_to_me
+from ipt_expert.io.cachedir import cache_folder, read_private_file
 from ipt_expert.io.constants import VERSION
 from ipt_expert.knowledge.conditions import FieldTest, Group, Pattern, RuleSpec
 
 FORMAT = 2      # 2: rules keep their sentences as trees (sentences.py)
 MAX_RULE_FILE_BYTES = 2_000_000       # yamlio.MAX_FILE_BYTES, the reader's own limit
+MAX_CACHE_BYTES = 64_000_000          # the shipped rule base's reading is under 1 MB
 _CLASSES = {cls.__name__: cls for cls in (FieldTest, Group, Pattern, RuleSpec)}
 
 
-def cache_dir() -> Path | None:
-    """The folder of the cache, or None when it is turned off."""
-    root = cache_root()
-    return None if root is None else Path(root) / "rulebases"
+def cache_dir(create: bool = False) -> Path | None:
+    """The folder of the cache, or None when it is turned off or cannot be trusted (``io/cachedir.py``)."""
+    folder = cache_folder("rulebases", create=create)
+    return None if folder is None else Path(folder)
 
 
 def key_of(files: list) -> str:
@@ -122,12 +124,12 @@ def read(key: str, policy_classes: tuple) -> dict | None:
     folder = cache_dir()
     if folder is None:
         return None
-    path = folder / f"{key}.json"
+    text = read_private_file(folder / f"{key}.json", MAX_CACHE_BYTES)
+    if text is None:
+        return None
     try:
-        if not (private_to_me(folder) and private_to_me(path)):
-            return None
         classes = {**_CLASSES, **{cls.__name__: cls for cls in policy_classes}}
-        data = json.loads(path.read_text(encoding="utf-8"), object_hook=_decoder(classes))
+        data = json.loads(text, object_hook=_decoder(classes))
         if data.get("version") != VERSION or data.get("format") != FORMAT or data.get("key") != key:
             return None
         rules, policy = data["rules"], data["policy"]
@@ -144,15 +146,12 @@ def read(key: str, policy_classes: tuple) -> dict | None:
 
 def write(key: str, rules: tuple, policy, files: tuple) -> None:
     """Keep a checked reading under ``key``; silently nothing when the folder cannot be written."""
-    folder = cache_dir()
-    if folder is None:
-        return
     try:
         data = {"version": VERSION, "format": FORMAT, "key": key, "rules": _encode(rules),
                 "policy": _encode(policy), "files": list(files)}
         text = json.dumps(data, separators=(",", ":"))
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not private_to_me(folder):
+        folder = cache_dir(create=True)
+        if folder is None or len(text.encode("utf-8")) > MAX_CACHE_BYTES:
             return
         from ipt_expert.io.output import write_private_file
 

@@ -37,6 +37,9 @@ _VARIABLE = re.compile(r"^\$([a-z][a-z0-9_]*)$")
 
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Names experta passes to a rule's action beside the matched facts: a binding of the same name would
+# collide with it when the rule fires.
+_RESERVED_NAMES = frozenset({"self"})
 
 
 class _Problems:
@@ -243,6 +246,9 @@ class _RuleCompiler:
                           path + ("as",))
             if not isinstance(name, str) or not _NAME.match(name) or name in known_types:
                 self.fail(f"'as' must be a lower-case name that is not a fact type, got {name!r}", path + ("as",))
+            if name in _RESERVED_NAMES:
+                self.fail(f"'{name}' is a name the engine keeps for itself; name the fact something else",
+                          path + ("as",))
         if positive:
             if name is None:
                 self._auto += 1
@@ -270,6 +276,8 @@ class _RuleCompiler:
 
     def _variable(self, token, spec: FactType, field_name: str, positive: bool, path: tuple):
         name = _VARIABLE.match(token).group(1)
+        if name in _RESERVED_NAMES:
+            self.fail(f"'${name}' is a name the engine keeps for itself; use another variable name", path)
         if name in self.bindings:
             self.fail(f"'${name}' is also the name of a matched fact", path)
         if name not in self.variables:

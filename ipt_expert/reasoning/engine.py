@@ -214,7 +214,7 @@ class Reasoner:
         self.specs = {spec.id: spec for spec in kb.rules}
         self._compiled: dict = {}      # rule id -> experta rule, compiled when a network first needs it
         self._engine = None
-        self._cases_run = 0 if not whole_network else 1
+        self._first_case_alone = not whole_network    # may the next case run on a network of its own?
         self.generation = 0
 
     def _engine_of(self, rule_ids) -> object:
@@ -226,7 +226,7 @@ class Reasoner:
 
     def _fresh_engine(self, facts=None):
         """A reset engine: the one-case network for the first case's ``facts``, else the whole network."""
-        if facts is not None and self._cases_run == 0 and self._engine is None:
+        if facts is not None and self._first_case_alone and self._engine is None:
             from ipt_expert.reasoning.requirements import rules_that_can_fire
 
             can_fire = rules_that_can_fire(self.kb, facts)
@@ -235,7 +235,7 @@ class Reasoner:
             if self._engine is None:
                 self._engine = self._engine_of(list(self.specs))
             engine = self._engine
-        self._cases_run += 1
+        self._first_case_alone = False
         ex.drop_pending_activations(engine)      # before reset(), whose first declare would collect them
         engine.reset()
         engine.fired = []
@@ -315,10 +315,17 @@ class Reasoner:
                        window=onset_window(spec), current=is_current(spec))
 
 
-def reasoner_for(kb: KnowledgeBase) -> Reasoner:
-    """The compiled reasoner of a knowledge base, built once per process."""
+def reasoner_for(kb: KnowledgeBase, whole_network: bool = False) -> Reasoner:
+    """The compiled reasoner of a knowledge base, built once per process.
+
+    ``whole_network``: the caller will run many cases (evaluate's workers, a
+    server, grading), so the first case too should build the network every
+    later case uses, rather than a network of its own first.
+    """
     reasoner = getattr(kb, "_reasoner", None)
     if reasoner is None:
-        reasoner = Reasoner(kb)
+        reasoner = Reasoner(kb, whole_network=whole_network)
         kb._reasoner = reasoner
+    elif whole_network:
+        reasoner._first_case_alone = False
     return reasoner

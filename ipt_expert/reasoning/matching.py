@@ -24,7 +24,7 @@ from functools import cached_property
 from ipt_expert.knowledge.conditions import FieldTest, Group, Pattern, RuleSpec
 from ipt_expert.knowledge.rulebase import KnowledgeBase
 from ipt_expert.reasoning.predicates import COMPARATORS, compare, same
-from ipt_expert.reasoning.requirements import VARIABLE_OPS, _patterns, passes
+from ipt_expert.reasoning.requirements import VARIABLE_OPS, passes, patterns_of
 
 
 def _join(test: FieldTest, value, bindings: dict) -> bool | None:
@@ -126,7 +126,7 @@ def _rule_patterns(spec: RuleSpec) -> list:
     uses it both depend on the joined field's value (equality), or only on
     how the two numbers compare (at_least: $x and the like).
     """
-    patterns = list(_patterns(spec.when))
+    patterns = list(patterns_of(spec.when))
     alone = _alone(spec)
     equal_uses: dict = {}
     for pattern, _ in patterns:
@@ -464,7 +464,7 @@ def near_miss(spec: RuleSpec, facts_by_type: dict, grief_school: str, limit: int
 
 
 def _first_type(group: Group) -> str | None:
-    for pattern, _ in _patterns(group.items):
+    for pattern, _ in patterns_of(group.items):
         return pattern.fact_type
     return None
 

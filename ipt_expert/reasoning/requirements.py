@@ -39,7 +39,7 @@ def passes(test: FieldTest, value) -> bool:
     raise ValueError(f"not a constant test: {op}")
 
 
-def _patterns(items, group: str | None = None):
+def patterns_of(items, group: str | None = None):
     """(pattern, None | 'not' | 'exists'): the kind of the outermost group it is in, 'exists' when nested.
 
     A group inside a group is 'exists' whatever the kinds: the shortcuts then
@@ -51,7 +51,7 @@ def _patterns(items, group: str | None = None):
         if isinstance(item, Pattern):
             yield item, group
         else:
-            yield from _patterns(item.items, item.kind if group is None else "exists")
+            yield from patterns_of(item.items, item.kind if group is None else "exists")
 
 
 def positive_requirements(kb: KnowledgeBase) -> dict:
@@ -60,7 +60,7 @@ def positive_requirements(kb: KnowledgeBase) -> dict:
     if found is None:
         found = kb._positive_requirements = {
             spec.id: tuple((pattern.fact_type, tuple(t for t in pattern.tests if t.op not in VARIABLE_OPS))
-                           for pattern, group in _patterns(spec.when) if group is None)
+                           for pattern, group in patterns_of(spec.when) if group is None)
             for spec in kb.rules}
     return found
 
@@ -84,5 +84,3 @@ def rules_that_can_fire(kb: KnowledgeBase, facts) -> set:
         return passing[requirement]
 
     return {rule_id for rule_id, requirements in positive_requirements(kb).items() if all(map(met, requirements))}
-
-

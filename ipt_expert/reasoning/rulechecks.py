@@ -121,7 +121,8 @@ def example_case(spec: RuleSpec, which: str):
 def fires_on(kb: KnowledgeBase, spec: RuleSpec, case) -> bool:
     from ipt_expert.reasoning.engine import reasoner_for
 
-    return spec.id in reasoner_for(kb).rules_fired(case, spec.school or "strict")
+    # Every rule's examples run twice ('fires', 'silent'): one network for both.
+    return spec.id in reasoner_for(kb, whole_network=True).rules_fired(case, spec.school or "strict")
 
 
 def example_problems(spec: RuleSpec, kb: KnowledgeBase | None = None) -> list:

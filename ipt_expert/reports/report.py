@@ -90,7 +90,8 @@ def render_report(report: dict, fmt: str = "text", template_dir: str | None = No
 
 def report_json(report: dict) -> str:
     """The formulation's JSON as written: what JSON reports are unless ``--templates`` holds a
-    ``formulation.json.j2`` (no template is shipped for JSON, and no Jinja is needed for it)."""
+    ``formulation.json.j2``. No Jinja is needed for it; the shipped ``formulation.json.j2`` writes the
+    same text, for templates that include it (tests/test_cli.py checks they agree)."""
     text = to_pretty_json(report) + "\n"
     if len(text) > MAX_REPORT_CHARS:
         raise KnowledgeBaseError(f"report stopped: the report would be longer than {MAX_REPORT_CHARS:,} characters",

@@ -44,7 +44,7 @@ def _init_worker(rules_dir: str, grief_school: str, parent_pid: int | None = Non
     from ipt_expert.knowledge.rulebase import load_knowledge_base
     from ipt_expert.reasoning.engine import reasoner_for
     _WORKER_KB = load_knowledge_base(rules_dir)
-    reasoner_for(_WORKER_KB)
+    reasoner_for(_WORKER_KB, whole_network=True)     # a worker formulates many cases
 
 
 def _evaluate_one(args) -> dict:

@@ -87,6 +87,7 @@ def build_pack(vignette_ids, *, vignette_dir: str | None = None, rules_dir: str 
     """The pack for these vignettes (by id, in the order given; each once)."""
     from ipt_expert.io.resources import shipped_rules_dir
     from ipt_expert.knowledge.rulebase import load_knowledge_base
+    from ipt_expert.reasoning.engine import reasoner_for
     from ipt_expert.training.vignette_library import find_entry
 
     ids = list(dict.fromkeys(vignette_ids))
@@ -97,6 +98,7 @@ def build_pack(vignette_ids, *, vignette_dir: str | None = None, rules_dir: str 
                         source="VIGNETTE")
     entries = [find_entry(i, vignette_dir) for i in ids]
     kb = load_knowledge_base(rules_dir or str(shipped_rules_dir()))
+    reasoner_for(kb, whole_network=len(entries) > 1)   # several vignettes: one network for all
     title = " ".join((title or DEFAULT_TITLE).split())[:200] or DEFAULT_TITLE
     return Pack(title=title, school=school, vignettes=[pack_vignette(e, kb, school) for e in entries],
                 areas=[{"id": a.id, "name": a.name} for a in kb.policy.areas])

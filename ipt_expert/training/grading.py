@@ -36,6 +36,7 @@ def grade_class(sheet_path: str, *, vignette_dir: str | None = None, rules_dir: 
     from ipt_expert.io.constants import NO_FOCUS
     from ipt_expert.io.resources import shipped_rules_dir
     from ipt_expert.knowledge.rulebase import load_knowledge_base
+    from ipt_expert.reasoning.engine import reasoner_for
     from ipt_expert.reasoning.formulation import formulate
     from ipt_expert.training.check import check_answer
     from ipt_expert.training.class_sheet import read_class_sheet
@@ -46,6 +47,7 @@ def grade_class(sheet_path: str, *, vignette_dir: str | None = None, rules_dir: 
     kb = load_knowledge_base(rules_dir or str(shipped_rules_dir()))
     formulations, cards, keys = {}, {}, {}
     named = list(dict.fromkeys(a.vignette for a in sheet.answers))
+    reasoner_for(kb, whole_network=len(named) > 1)     # several vignettes: one network for all
     total = len(named) + len(sheet.answers)
     for vignette in named:
         entry = entry_for(files[vignette])

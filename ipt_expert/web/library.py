@@ -23,6 +23,7 @@ from ipt_expert.io.errors import CaseError, IptExpertError, did_you_mean
 from ipt_expert.io.yamlio import Document, parse_document
 from ipt_expert.knowledge.safetyrules import load_for_formulating
 from ipt_expert.reasoning.changes import parse_assignment
+from ipt_expert.reasoning.engine import reasoner_for
 from ipt_expert.reasoning.explain import explain as _explain
 from ipt_expert.reasoning.formulation import formulate as _formulate
 from ipt_expert.reasoning.information import value_of_information
@@ -47,7 +48,9 @@ _kb_lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _shipped_kb():
-    return load_for_formulating(None)
+    kb = load_for_formulating(None)
+    reasoner_for(kb, whole_network=True)       # a server formulates many cases
+    return kb
 
 
 def knowledge_base():
