@@ -146,7 +146,7 @@ def test_a_file_over_the_limit_or_not_utf8_is_not_read(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="giving a file away needs root")
-def test_someone_elses_file_or_folder_is_not_private(tmp_path):
+def test_someone_elses_file_or_folder_is_not_private(tmp_path, monkeypatch):
     kept = tmp_path / "kept.txt"
     kept.write_text("x", encoding="utf-8")
     kept.chmod(0o600)
@@ -156,6 +156,12 @@ def test_someone_elses_file_or_folder_is_not_private(tmp_path):
     folder.mkdir(mode=0o700)
     os.chown(folder, 65534, 65534)
     assert private_folder(folder) is False
+    (tmp_path / "theirs-too").mkdir(mode=0o755)
+    (tmp_path / "theirs-too" / "help").mkdir(mode=0o700)
+    os.chown(tmp_path / "theirs-too", 65534, 65534)              # the cache root another user's
+    monkeypatch.setenv("IPT_EXPERT_CACHE_DIR", str(tmp_path / "theirs-too"))
+    monkeypatch.delenv("IPT_EXPERT_NO_CACHE", raising=False)
+    assert cache_folder("help") is None
 
 
 def test_missing_path(tmp_path):
@@ -171,10 +177,13 @@ def test_cache_folder_is_made_private_and_both_folders_are_tested(tmp_path, monk
     assert cache_folder("help") is None                          # missing, and not asked to make it
     assert cache_folder("help", create=True) == str(root / "help")
     assert (root / "help").stat().st_mode & 0o777 == 0o700
+    assert root.stat().st_mode & 0o777 == 0o700
     assert cache_folder("help") == str(root / "help")
-    root.chmod(0o777)                                            # others could swap 'help' for their own
+    root.chmod(0o775)            # a umask of 002: others may rename what is in it, and nothing of theirs is used
+    assert cache_folder("help") == str(root / "help")
+    (root / "help").chmod(0o770)
     assert cache_folder("help") is None
-    root.chmod(0o700)
+    (root / "help").chmod(0o700)
     (root / "help").rename(root / "elsewhere")
     (root / "help").symlink_to(root / "elsewhere", target_is_directory=True)
     assert cache_folder("help") is None

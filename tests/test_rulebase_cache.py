@@ -124,6 +124,27 @@ def test_a_cache_reached_through_a_symbolic_link_is_never_trusted(rules_copy, tm
     assert [p.name for p in moved.iterdir()] == [path.name]      # and nothing is written through the link
 
 
+def test_the_cache_keeps_only_the_most_recently_used_readings(rules_copy):
+    rules, folder = rules_copy
+    _load(rules)
+    current = next(folder.iterdir())
+    old = [folder / f"{n:064x}.json" for n in range(cache.KEPT_READINGS + 3)]
+    for age, path in enumerate(old, start=1):                # readings of other rule files, long unused
+        path.write_text("{}", encoding="utf-8")
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))
+    os.utime(current, (500_000, 500_000))                    # the current one the oldest of all ...
+    (folder / "notes.txt").write_text("not a reading", encoding="utf-8")
+    assert cache.read(current.stem, (rulebase.Policy, rulebase.AreaInfo)) is not None   # ... until it is used
+    policy = rules / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    _load(rules)                                             # a new reading is written, and the cache pruned
+    kept = sorted(p.name for p in folder.iterdir() if p.suffix == ".json")
+    assert len(kept) == cache.KEPT_READINGS
+    assert current.name in kept                              # used just now
+    assert [p.name for p in old[-(cache.KEPT_READINGS - 2):]] == sorted(set(kept) & {p.name for p in old})
+    assert (folder / "notes.txt").exists()                   # only readings are ever removed
+
+
 def test_no_cache_when_turned_off_or_unwritable(rules_copy, monkeypatch, tmp_path):
     rules, folder = rules_copy
     monkeypatch.setenv("IPT_EXPERT_NO_CACHE", "1")

@@ -14,11 +14,14 @@ importing platformdirs costs more than a whole cached ``--help``, and the cached
 help must find the folder before anything heavy loads.
 ``tests/test_cachedir.py`` checks that the two agree.
 
-What may be trusted: a cache folder, and ipt-expert's own folder above it,
-must each be a real folder (a symbolic link is not followed), belong to the
-user running the command and be writable by no one else; a cache file is
-opened without following a symbolic link, and the file actually opened must
-be a regular file that passes the same test. A cache that fails is ignored
+What may be trusted: ipt-expert's folder must be a real folder (not a
+symbolic link) of the user running the command, and each cache folder in it
+too, writable by no one else; a cache file is opened without following a
+symbolic link, and the file actually opened must be a regular file of the
+user's that no one else can write to. Others who may write to ipt-expert's
+folder itself (a umask of 002 made it group-writable) can only rename or
+remove what is in it: anything they put there instead is not the user's, and
+is refused. A cache that fails is ignored
 (and rebuilt where it can be), never an error.
 
 Imports nothing but the standard library's ``os``, ``stat`` and ``sys``, on purpose.
@@ -64,11 +67,11 @@ def _home() -> str:
 
 
 def cache_folder(name: str, create: bool = False) -> str | None:
-    """``<cache root>/<name>`` when caching is on and it and the root can be trusted; else None.
+    """``<cache root>/<name>`` when caching is on and both can be trusted; else None.
 
-    ``create``: make both first (mode 0700) when missing. Trusted means, for
-    each folder, ``private_folder``; the root is tested too, because whoever
-    can rename folders in it could swap the cache folder for their own.
+    ``create``: make both first (mode 0700) when missing. Trusted means: the
+    root a real folder of the user's (no symbolic link: whoever made the link
+    chose where it leads), the cache folder ``private_folder``.
     """
     root = cache_root()
     if root is None:
@@ -76,8 +79,11 @@ def cache_folder(name: str, create: bool = False) -> str | None:
     folder = os.path.join(root, name)
     try:
         if create:
+            os.makedirs(root, mode=0o700, exist_ok=True)
             os.makedirs(folder, mode=0o700, exist_ok=True)
-        return folder if private_folder(root) and private_folder(folder) else None
+        root_info = os.lstat(root)
+        root_ok = stat.S_ISDIR(root_info.st_mode) and _owned(root_info)
+        return folder if root_ok and private_folder(folder) else None
     except OSError:
         return None
 
@@ -120,6 +126,10 @@ def read_private_file(path, limit: int) -> str | None:
 
 
 def _private(info: os.stat_result) -> bool:
-    """Owned by the user running this (where owners exist) and writable by no one else."""
-    owner_ok = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-    return owner_ok and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    """Owned by the user running this and writable by no one else."""
+    return _owned(info) and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _owned(info: os.stat_result) -> bool:
+    """Owned by the user running this (where files have owners)."""
+    return not hasattr(os, "getuid") or info.st_uid == os.getuid()

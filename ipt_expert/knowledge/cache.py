@@ -12,13 +12,15 @@ What makes it safe to trust:
   and data that shape a reading (the knowledge layer's modules, the schemas,
   the vocabulary) and every rule file's name and content: an edited file is
   a new key, never a stale hit;
-* a file is read only when its folder, the cache folder above it and itself
-  belong to the user running the command and no one else can write to them,
-  none of them a symbolic link (never trusted across users,
-  ``io/cachedir.py``); anything unreadable, too long, of another version or
+* a file is read only when it and its folder belong to the user running the
+  command and no one else can write to them, the cache folder above belongs
+  to the user too, and none of them is a symbolic link (never trusted across
+  users, ``io/cachedir.py``); anything unreadable, too long, of another version or
   another key is ignored and rebuilt;
 * it is written to a temporary file and renamed into place (atomic), mode
-  0600 in a 0700 folder; a cache that cannot be written is no error.
+  0600 in a 0700 folder; a cache that cannot be written is no error;
+* it stays small: a reading used is marked so (its modification time), and
+  writing one removes all but the ``KEPT_READINGS`` most recently used.
 
 ``IPT_EXPERT_CACHE_DIR`` chooses the folder; ``IPT_EXPERT_NO_CACHE=1`` turns
 the cache off. It holds rules, never case data.
@@ -28,6 +30,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
+import re
 import stat
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +43,8 @@ from ipt_expert.knowledge.conditions import FieldTest, Group, Pattern, RuleSpec
 FORMAT = 2      # 2: rules keep their sentences as trees (sentences.py)
 MAX_RULE_FILE_BYTES = 2_000_000       # yamlio.MAX_FILE_BYTES, the reader's own limit
 MAX_CACHE_BYTES = 64_000_000          # the shipped rule base's reading is under 1 MB
+KEPT_READINGS = 8                     # readings kept; the least recently used beyond these are removed
+_KEY_FILE = re.compile(r"^[0-9a-f]{64}\.json$")
 _CLASSES = {cls.__name__: cls for cls in (FieldTest, Group, Pattern, RuleSpec)}
 
 
@@ -139,6 +145,7 @@ def read(key: str, policy_classes: tuple) -> dict | None:
                 and isinstance(policy, policy_classes[0]) and isinstance(files, list)
                 and all(isinstance(f, str) for f in files)):
             return None
+        _used(folder / f"{key}.json")
         return {"rules": rules, "policy": policy, "files": tuple(files)}
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None            # missing, unreadable, damaged or of another shape: rebuilt by the caller
@@ -156,5 +163,28 @@ def write(key: str, rules: tuple, policy, files: tuple) -> None:
         from ipt_expert.io.output import write_private_file
 
         write_private_file(folder / f"{key}.json", text)
+        _prune(folder)
     except (OSError, TypeError):
         return
+
+
+def _used(path: Path) -> None:
+    """Mark a reading as just used (its modification time), so that pruning keeps what is in use."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the KEPT_READINGS most recently used readings: every edit of a rule file, and every
+    upgrade, makes a new key, and nothing else would ever remove the old ones."""
+    readings = []
+    for entry in os.scandir(folder):
+        if _KEY_FILE.match(entry.name) and entry.is_file(follow_symlinks=False):
+            readings.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.name))
+    for _, name in sorted(readings, reverse=True)[KEPT_READINGS:]:
+        try:
+            os.unlink(folder / name)
+        except OSError:
+            pass
