@@ -179,8 +179,10 @@ def test_cache_folder_is_made_private_and_both_folders_are_tested(tmp_path, monk
     assert (root / "help").stat().st_mode & 0o777 == 0o700
     assert root.stat().st_mode & 0o777 == 0o700
     assert cache_folder("help") == str(root / "help")
-    root.chmod(0o775)            # a umask of 002: others may rename what is in it, and nothing of theirs is used
-    assert cache_folder("help") == str(root / "help")
+    root.chmod(0o775)            # made under a umask of 002: others could swap 'help' for a link of theirs
+    assert cache_folder("help") is None
+    assert cache_folder("help", create=True) == str(root / "help")      # made private before it is written
+    assert root.stat().st_mode & 0o777 == 0o755
     (root / "help").chmod(0o770)
     assert cache_folder("help") is None
     (root / "help").chmod(0o700)

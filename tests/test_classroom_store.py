@@ -182,3 +182,14 @@ def test_live_pages_may_show_results_a_few_seconds_old(engine, the_grader):
     assert the_grader.recent(exercise, now, max_age=60) is first          # live: a few seconds old will do
     fresh = the_grader.results(exercise, store.class_answers(engine, exercise), store.roster(engine, exercise.id), now)
     assert fresh.cohort.figures["answers_graded"] == 2
+
+
+def test_the_grader_has_an_engine_of_its_own(the_grader):
+    """The classroom's grader and the web pages run in one process, each under its own lock: an experta
+    engine shared between them could be reset by one thread while the other fires it."""
+    from ipt_expert.reasoning.engine import reasoner_for
+    from ipt_expert.web import library as web_library
+
+    shared = web_library.knowledge_base()
+    assert the_grader.kb.rules is shared.rules               # the same rules, not read twice
+    assert reasoner_for(the_grader.kb) is not reasoner_for(shared)

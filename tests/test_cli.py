@@ -170,6 +170,14 @@ def test_undefined_values_are_named_in_our_words(run_cli, case_file, template_di
                           f"value: {missing}\n")
 
 
+def test_a_sandboxed_attribute_is_reported_as_refused(run_cli, case_file, template_dir):
+    templates = template_dir("{{ ''.__class__ }}\n")
+    result = run_cli("formulate", case_file, "--templates", str(templates))
+    assert result.code == 4
+    assert result.err == (f"ipt-expert: error: {templates / 'formulation.txt.j2'}: template tried something "
+                          "unsafe and was stopped: reading '__class__' of a str is not allowed\n")
+
+
 def test_stdin_and_python_dash_m(case_file):
     done = run_subprocess("formulate", "-", "--format", "json", stdin=open(case_file, encoding="utf-8").read())
     assert done.returncode == 0, done.stderr

@@ -95,12 +95,26 @@ def test_callers_of_many_cases_ask_for_the_whole_network_from_the_first(kb):
     assert len(reasoner_for(later)._fresh_engine(facts).get_rules()) == len(kb.rules)   # ... then asked for many
 
 
-def test_evaluate_workers_and_servers_use_the_whole_network():
+def test_evaluate_workers_and_servers_use_the_whole_network(monkeypatch):
+    """Each caller of many cases asks for the whole network (recorded, since a reasoner made earlier in
+    the test run would already have left its first case behind)."""
+    from ipt_expert.reasoning import engine
     from ipt_expert.training import evaluation
     from ipt_expert.web import library as web_library
 
+    asked = []
+    real = engine.reasoner_for
+
+    def recording(kb, whole_network=False):
+        asked.append(whole_network)
+        return real(kb, whole_network)
+    monkeypatch.setattr(engine, "reasoner_for", recording)
+    monkeypatch.setattr(web_library, "reasoner_for", recording)
     evaluation._init_worker(str(REPO / "rules"), "strict")
-    assert evaluation._WORKER_KB._reasoner._first_case_alone is False
+    assert asked == [True]
     web_library._shipped_kb.cache_clear()
-    assert web_library.knowledge_base()._reasoner._first_case_alone is False
-    web_library._shipped_kb.cache_clear()
+    try:
+        web_library.knowledge_base()
+    finally:
+        web_library._shipped_kb.cache_clear()
+    assert asked == [True, True]

@@ -158,6 +158,20 @@ def test_a_name_the_engine_keeps_is_refused(rule_dir):
         "itself; use another variable name")
 
 
+def test_a_fact_named_engine_fires_like_any_other(rule_dir):
+    """The action's own engine argument is positional-only: a rule may name a fact 'engine'."""
+    from ipt_expert.case.loading import case_from_data
+    from ipt_expert.reasoning.engine import Reasoner
+
+    text = GOOD_RULE.replace("      - event: {kind: death, distance_months: {at_most: 6}}\n",
+                             "      - event: {kind: death, distance_months: {at_most: 6}}\n        as: engine\n")
+    kb = load_with(rule_dir, text.replace("{{ event.person }}", "{{ engine.kind }}"))
+    case = case_from_data({"id": "c", "patient": {"age_group": "adult"}, "episode": {"onset_months_ago": 2},
+                           "events": [{"kind": "death", "months_before_onset": 1}]})
+    findings = Reasoner(kb).findings(case)
+    assert [(f.rule, f.text) for f in findings if f.rule == "my_rule"] == [("my_rule", "death died.")]
+
+
 def test_yaml_alias_in_rule_file_is_refused(rule_dir):
     text = GOOD_RULE.replace("title: A test rule", "title: &t A test rule\n    doc: *t")
     assert error_of(rule_dir, text) == "DIR/mine.yaml:4: YAML aliases (*t) are not allowed in data files"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ipt_expert.classroom import library
@@ -35,7 +35,10 @@ class Grader:
 
     def __init__(self, vignette_dir: str | None = None, rules_dir: str | None = None):
         self.vignette_dir, self.rules_dir = vignette_dir, rules_dir
-        self.kb = library.load_knowledge_base(str(rules_dir or library.shipped_rules_dir()))
+        # A copy of the process's rule base, so that it has an engine of its own: the web pages' engine is
+        # guarded by their lock (web/work.py), this one by this grader's, and an experta engine is not
+        # safe to share between threads.
+        self.kb = replace(library.load_knowledge_base(str(rules_dir or library.shipped_rules_dir())))
         library.reasoner_for(self.kb, whole_network=True)      # a server formulates many cases
         self.entries = {e.card.id: e for e in library.load_library(vignette_dir)}
         self._formulations: dict = {}

@@ -134,7 +134,7 @@ def _fingerprint(names: tuple) -> str | None:
         return None
     # Our variables, each by name and a checksum of its value: a value (a database address with its
     # password, one day) is never written into the cache.
-    environment = sorted((k, zlib.crc32(v.encode("utf-8", "surrogateescape")))
+    environment = sorted((k, zlib.crc32(v.encode("utf-8", "surrogatepass")))
                          for k, v in os.environ.items() if k.startswith("IPT_EXPERT_"))
     try:
         installed = (PACKAGE_DIR, _files(PACKAGE_DIR), click_dir, _files(click_dir))

@@ -14,14 +14,17 @@ importing platformdirs costs more than a whole cached ``--help``, and the cached
 help must find the folder before anything heavy loads.
 ``tests/test_cachedir.py`` checks that the two agree.
 
-What may be trusted: ipt-expert's folder must be a real folder (not a
-symbolic link) of the user running the command, and each cache folder in it
-too, writable by no one else; a cache file is opened without following a
-symbolic link, and the file actually opened must be a regular file of the
-user's that no one else can write to. Others who may write to ipt-expert's
-folder itself (a umask of 002 made it group-writable) can only rename or
-remove what is in it: anything they put there instead is not the user's, and
-is refused. A cache that fails is ignored
+What may be trusted: ipt-expert's folder, and each cache folder in it, must
+be a real folder (not a symbolic link) of the user running the command that
+no one else can write to; a cache file is opened without following a
+symbolic link, and the file actually opened must be a regular file that
+passes the same test. Others who could write to ipt-expert's folder could
+swap a cache folder for a link to one of theirs after it was tested, so
+ipt-expert's folder, when the user owns it but others may write to it (an
+earlier version made it under a umask of 002), is made private before a cache
+is written. On Windows, where files have no owner here and their mode bits
+say nothing of who may write them, the user's own cache folder (platformdirs'
+``LOCALAPPDATA``) is trusted as such. A cache that fails is ignored
 (and rebuilt where it can be), never an error.
 
 Imports nothing but the standard library's ``os``, ``stat`` and ``sys``, on purpose.
@@ -69,9 +72,9 @@ def _home() -> str:
 def cache_folder(name: str, create: bool = False) -> str | None:
     """``<cache root>/<name>`` when caching is on and both can be trusted; else None.
 
-    ``create``: make both first (mode 0700) when missing. Trusted means: the
-    root a real folder of the user's (no symbolic link: whoever made the link
-    chose where it leads), the cache folder ``private_folder``.
+    ``create``: make both first (mode 0700) when missing, and make the root
+    private when it is the user's but others may write to it. Trusted means,
+    for each folder, ``private_folder``.
     """
     root = cache_root()
     if root is None:
@@ -80,12 +83,18 @@ def cache_folder(name: str, create: bool = False) -> str | None:
     try:
         if create:
             os.makedirs(root, mode=0o700, exist_ok=True)
+            _make_private(root)
             os.makedirs(folder, mode=0o700, exist_ok=True)
-        root_info = os.lstat(root)
-        root_ok = stat.S_ISDIR(root_info.st_mode) and _owned(root_info)
-        return folder if root_ok and private_folder(folder) else None
+        return folder if private_folder(root) and private_folder(folder) else None
     except OSError:
         return None
+
+
+def _make_private(root: str) -> None:
+    """Take write access to the root away from others, when it is a real folder of the user's."""
+    info = os.lstat(root)
+    if stat.S_ISDIR(info.st_mode) and _owned(info) and info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        os.chmod(root, stat.S_IMODE(info.st_mode) & ~(stat.S_IWGRP | stat.S_IWOTH), follow_symlinks=False)
 
 
 def private_folder(path) -> bool:
@@ -105,8 +114,10 @@ def read_private_file(path, limit: int) -> str | None:
     on a FIFO), then the file actually opened is examined, so a file swapped
     in between a test and the opening is never read.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
+        if not hasattr(os, "O_NOFOLLOW") and stat.S_ISLNK(os.lstat(path).st_mode):
+            return None          # Windows: no O_NOFOLLOW, so a link is refused before it is opened
         handle = os.open(path, flags)
     except OSError:
         return None
@@ -126,7 +137,10 @@ def read_private_file(path, limit: int) -> str | None:
 
 
 def _private(info: os.stat_result) -> bool:
-    """Owned by the user running this and writable by no one else."""
+    """Owned by the user running this and writable by no one else (where files have owners: on Windows the
+    mode bits say nothing of who may write, and the user's cache folder is private by its access list)."""
+    if not hasattr(os, "getuid"):
+        return True
     return _owned(info) and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 

@@ -60,10 +60,14 @@ class _Undefined(jinja2.StrictUndefined):
     @property
     def _undefined_message(self) -> str:
         name, container = self._undefined_name, self._undefined_obj
-        if container is jinja2.utils.missing:
-            return f"nothing is named {name!r}" if isinstance(name, str) else "a value that is not defined"
         kind = ("a mapping" if isinstance(container, dict) else "a list" if isinstance(container, (list, tuple))
                 else f"a {type(container).__name__}")
+        if issubclass(self._undefined_exception, jinja2.exceptions.SecurityError):
+            return f"reading {name!r} of {kind} is not allowed"          # the sandbox refused it
+        if self._undefined_hint:
+            return self._undefined_hint      # Jinja's own account of a case not covered here (a macro's argument)
+        if container is jinja2.utils.missing:
+            return f"nothing is named {name!r}" if isinstance(name, str) else "a value that is not defined"
         return f"{kind} has no {'field' if isinstance(name, str) else 'item'} {name!r}"
 
 

@@ -12,11 +12,11 @@ What makes it safe to trust:
   and data that shape a reading (the knowledge layer's modules, the schemas,
   the vocabulary) and every rule file's name and content: an edited file is
   a new key, never a stale hit;
-* a file is read only when it and its folder belong to the user running the
-  command and no one else can write to them, the cache folder above belongs
-  to the user too, and none of them is a symbolic link (never trusted across
-  users, ``io/cachedir.py``); anything unreadable, too long, of another version or
-  another key is ignored and rebuilt;
+* a file is read only when it, its folder and the cache folder above belong
+  to the user running the command, no one else can write to them and none of
+  them is a symbolic link (never trusted across users, ``io/cachedir.py``);
+  anything unreadable, too long, of another version or another key is
+  ignored and rebuilt;
 * it is written to a temporary file and renamed into place (atomic), mode
   0600 in a 0700 folder; a cache that cannot be written is no error;
 * it stays small: a reading used is marked so (its modification time), and

@@ -37,8 +37,8 @@ _VARIABLE = re.compile(r"^\$([a-z][a-z0-9_]*)$")
 
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-# Names experta passes to a rule's action beside the matched facts: a binding of the same name would
-# collide with it when the rule fires.
+# Names experta's Rule.__call__ takes beside the matched facts: a binding of the same name would collide
+# with it when the rule fires (the action's own 'engine' is positional-only, engine.py).
 _RESERVED_NAMES = frozenset({"self"})
 
 

@@ -162,7 +162,9 @@ def _conditions(item, counter) -> list:
 
 
 def _action(rule_id: str):
-    def fire(engine, **context):
+    # The engine is positional-only, so that a fact or variable a rule names 'engine' cannot collide
+    # with it ('self' is refused by the compiler: experta's Rule.__call__ takes it).
+    def fire(engine, /, **context):
         engine.fired.append((rule_id, context))
     # Named before it is wrapped: experta keeps the name it sees at wrap time.
     fire.__name__ = fire.__qualname__ = rule_id
