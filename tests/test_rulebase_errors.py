@@ -143,12 +143,16 @@ def test_variable_used_in_not_before_binding(rule_dir):
         "before it is bound; bind it in a condition above")
 
 
+def fact_named(name: str, says: str) -> str:
+    """GOOD_RULE with its event matched 'as: NAME' and its sentence replaced."""
+    return GOOD_RULE.replace("{kind: death, distance_months: {at_most: 6}}\n",
+                             f"{{kind: death, distance_months: {{at_most: 6}}}}\n        as: {name}\n"
+                             ).replace("{{ event.person }}", says)
+
+
 def test_a_name_the_engine_keeps_is_refused(rule_dir):
     """experta passes 'self' to a rule's action: a fact or variable of that name would crash the firing."""
-    as_self = GOOD_RULE.replace("      - event: {kind: death, distance_months: {at_most: 6}}\n",
-                                "      - event: {kind: death, distance_months: {at_most: 6}}\n        as: self\n")
-    as_self = as_self.replace("{{ event.person }}", "{{ self.person }}")
-    assert error_of(rule_dir, as_self) == (
+    assert error_of(rule_dir, fact_named("self", "{{ self.person }}")) == (
         "DIR/mine.yaml:8: rules[0].when[0].as: rule 'my_rule': 'self' is a name the engine keeps for itself; "
         "name the fact something else")
     variable = GOOD_RULE.replace("      - event: {kind: death, distance_months: {at_most: 6}}\n",
@@ -163,9 +167,7 @@ def test_a_fact_named_engine_fires_like_any_other(rule_dir):
     from ipt_expert.case.loading import case_from_data
     from ipt_expert.reasoning.engine import Reasoner
 
-    text = GOOD_RULE.replace("      - event: {kind: death, distance_months: {at_most: 6}}\n",
-                             "      - event: {kind: death, distance_months: {at_most: 6}}\n        as: engine\n")
-    kb = load_with(rule_dir, text.replace("{{ event.person }}", "{{ engine.kind }}"))
+    kb = load_with(rule_dir, fact_named("engine", "{{ engine.kind }}"))
     case = case_from_data({"id": "c", "patient": {"age_group": "adult"}, "episode": {"onset_months_ago": 2},
                            "events": [{"kind": "death", "months_before_onset": 1}]})
     findings = Reasoner(kb).findings(case)

@@ -36,6 +36,8 @@ import stat
 import sys
 
 APP_NAME = "ipt-expert"
+_HAS_OWNERS = hasattr(os, "getuid")             # POSIX: files have owners and meaningful mode bits
+_OTHERS_WRITE = stat.S_IWGRP | stat.S_IWOTH
 
 
 def cache_root() -> str | None:
@@ -93,8 +95,8 @@ def cache_folder(name: str, create: bool = False) -> str | None:
 def _make_private(root: str) -> None:
     """Take write access to the root away from others, when it is a real folder of the user's."""
     info = os.lstat(root)
-    if stat.S_ISDIR(info.st_mode) and _owned(info) and info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        os.chmod(root, stat.S_IMODE(info.st_mode) & ~(stat.S_IWGRP | stat.S_IWOTH), follow_symlinks=False)
+    if stat.S_ISDIR(info.st_mode) and _owned(info) and info.st_mode & _OTHERS_WRITE:
+        os.chmod(root, stat.S_IMODE(info.st_mode) & ~_OTHERS_WRITE, follow_symlinks=False)
 
 
 def private_folder(path) -> bool:
@@ -139,11 +141,9 @@ def read_private_file(path, limit: int) -> str | None:
 def _private(info: os.stat_result) -> bool:
     """Owned by the user running this and writable by no one else (where files have owners: on Windows the
     mode bits say nothing of who may write, and the user's cache folder is private by its access list)."""
-    if not hasattr(os, "getuid"):
-        return True
-    return _owned(info) and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    return _owned(info) and not (_HAS_OWNERS and info.st_mode & _OTHERS_WRITE)
 
 
 def _owned(info: os.stat_result) -> bool:
     """Owned by the user running this (where files have owners)."""
-    return not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    return not _HAS_OWNERS or info.st_uid == os.getuid()

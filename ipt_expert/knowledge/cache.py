@@ -130,7 +130,8 @@ def read(key: str, policy_classes: tuple) -> dict | None:
     folder = cache_dir()
     if folder is None:
         return None
-    text = read_private_file(folder / f"{key}.json", MAX_CACHE_BYTES)
+    path = folder / f"{key}.json"
+    text = read_private_file(path, MAX_CACHE_BYTES)
     if text is None:
         return None
     try:
@@ -145,7 +146,7 @@ def read(key: str, policy_classes: tuple) -> dict | None:
                 and isinstance(policy, policy_classes[0]) and isinstance(files, list)
                 and all(isinstance(f, str) for f in files)):
             return None
-        _used(folder / f"{key}.json")
+        _used(path)
         return {"rules": rules, "policy": policy, "files": tuple(files)}
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None            # missing, unreadable, damaged or of another shape: rebuilt by the caller
@@ -158,7 +159,7 @@ def write(key: str, rules: tuple, policy, files: tuple) -> None:
                 "policy": _encode(policy), "files": list(files)}
         text = json.dumps(data, separators=(",", ":"))
         folder = cache_dir(create=True)
-        if folder is None or len(text.encode("utf-8")) > MAX_CACHE_BYTES:
+        if folder is None or len(text) > MAX_CACHE_BYTES:      # json.dumps escapes non-ASCII: one byte each
             return
         from ipt_expert.io.output import write_private_file
 
